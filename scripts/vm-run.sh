@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Boot the built kernel under virtme-ng and run a shell command in it.
+# Prints the command's output and exits with its exit status.
+# Usage: vm-run.sh 'COMMAND'
+# Environment: ZC_KVM=1 to use KVM instead of TCG (nested KVM hangs on the
+# machines this was developed on), ZC_VM_MEM (default 2G), ZC_VM_CPUS (2).
+. "$(dirname "$0")/common.sh"
+
+[ $# -eq 1 ] || die "usage: vm-run.sh 'COMMAND'"
+img=$KOUT/arch/x86/boot/bzImage
+[ -f "$img" ] || die "no kernel at ${img#"$TOP"/}: run 'make kernel'"
+accel=(--disable-kvm)
+[ "${ZC_KVM:-0}" = 1 ] && accel=()
+
+# virtme-init starts the host's systemd-udevd to create /dev/virtio-ports/*;
+# without it the command's output and exit status are lost.
+[ -x /lib/systemd/systemd-udevd ] || die "udev is missing on the host: run 'make deps'"
+
+cd "$TOP"
+exec vng "${accel[@]}" --run "$img" --user root \
+	--cpus "${ZC_VM_CPUS:-2}" --memory "${ZC_VM_MEM:-2G}" \
+	--exec "$1" </dev/null
