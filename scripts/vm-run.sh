@@ -17,6 +17,9 @@ accel=(--disable-kvm)
 [ -x /lib/systemd/systemd-udevd ] || die "udev is missing on the host: run 'make deps'"
 
 cd "$TOP"
-exec vng "${accel[@]}" --run "$img" --user root \
+# Through a pipe: with a terminal as stdout, vng 1.41 loses the output.
+set +e
+vng "${accel[@]}" --run "$img" --user root \
 	--cpus "${ZC_VM_CPUS:-2}" --memory "${ZC_VM_MEM:-2G}" \
-	--exec "$1" </dev/null
+	--exec "$1" </dev/null 2>&1 | cat
+exit "${PIPESTATUS[0]}"

@@ -1,0 +1,39 @@
+# sendfile2() / SPLICE_F_ZC workbench.  `make help` lists the targets.
+SHELL := /bin/bash
+S := scripts
+
+.PHONY: help deps base tree export status kernel selftests check run vm shell clean
+
+help:
+	@echo "make run        demo: build if needed, boot, show what the series does"
+	@echo "make check      full test: apply, checkpatch, build, boot, selftests"
+	@echo "make tree       build/linux = base + patches/ (one commit per patch)"
+	@echo "make export     write build/linux's commits back to patches/"
+	@echo "make status     fail if build/linux has work that patches/ lacks"
+	@echo "make kernel     build the VM kernel (incremental)"
+	@echo "make selftests  build and install the selftests of tests.list"
+	@echo "make vm CMD='…' run a command in the VM"
+	@echo "make deps       install host packages (Debian 12, root)"
+
+deps:
+	@$(S)/deps.sh
+base:
+	@$(S)/fetch-base.sh >/dev/null
+tree:
+	@$(S)/tree.sh $(if $(FORCE),--force)
+export:
+	@$(S)/export.sh
+status:
+	@$(S)/status.sh
+kernel:
+	@$(S)/build.sh
+selftests:
+	@$(S)/kselftest.sh $(TESTS)
+check:
+	@$(S)/check.sh
+run:
+	@$(S)/run.sh
+vm:
+	@$(S)/vm-run.sh "$(CMD)"
+clean:
+	rm -rf build/kout results

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The full test (README's test command): apply the series to the base,
+# checkpatch it, build the kernel and the selftests, boot, run the selftests
+# through the kselftest runner, scan the kernel log, and print
+# "N passed, N failed[, N skipped]".  Non-zero exit on any failure.
+. "$(dirname "$0")/common.sh"
+
+results=$TOP/results; mkdir -p "$results"
+log=$results/check.log
+t0=$(date +%s)
+say "[1/6] host packages";            "$TOP/scripts/deps.sh"
+say "[2/6] base + series";            "$TOP/scripts/tree.sh"
+say "[3/6] checkpatch --strict";      "$TOP/scripts/checkpatch.sh"
+say "[4/6] kernel";                   "$TOP/scripts/build.sh"
+say "[5/6] selftests";                "$TOP/scripts/kselftest.sh"
+say "[6/6] booting the VM ($([ "${ZC_KVM:-0}" = 1 ] && echo KVM || echo TCG)) and running the selftests"
+set +e
+"$TOP/scripts/vm-run.sh" "'$TOP/scripts/in-vm.sh' '$KOUT/kselftest' ${ZC_TESTS:+$(printf -- "-t %s " $ZC_TESTS)}" 2>&1 |
+	tee "$log"
+vm_rc=${PIPESTATUS[0]}
+set -e
+say "log: ${log#"$TOP"/}; $(( $(date +%s) - t0 )) s in all"
+summary=$("$TOP/scripts/summarize.py" "$log"); rc=$?
+if [ "$vm_rc" -ne 0 ] && [ "$rc" -eq 0 ]; then
+	echo "FAILED: the VM run exited with status $vm_rc"
+	rc=1
+fi
+printf '%s\n' "$summary"
+exit $rc

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Build the selftests that `make check` runs against the built kernel's
+# headers, and install them with the kselftest runner into $KOUT/kselftest.
+# Usage: kselftest.sh [net:TEST.sh ...]   (default: the list in tests.list)
+. "$(dirname "$0")/common.sh"
+
+st=$KSRC/tools/testing/selftests
+out=$KOUT/kselftest-build
+inst=$KOUT/kselftest
+mapfile -t tests < <(if [ $# -gt 0 ]; then printf '%s\n' "$@"; else
+	grep -v '^[[:space:]]*\(#\|$\)' "$TOP/tests.list"; fi)
+
+say "installing kernel headers"
+make -s -C "$KSRC" O="$KOUT" headers >/dev/null
+
+rm -rf "$inst"; mkdir -p "$inst/kselftest" "$out"
+cp "$st/run_kselftest.sh" "$inst/"
+cp "$st"/kselftest/{runner.sh,prefix.pl,ktap_helpers.sh} "$inst/kselftest/"
+: > "$inst/kselftest-list.txt"
+for t in "${tests[@]}"; do
+	dir=${t%%:*}; prog=${t#*:}
+	mkdir -p "$inst/$dir" "$out/$dir"
+	# The programs a test script runs are the TEST_GEN_FILES named in it.
+	gens=$(make -s -C "$st/$dir" -f - print-gen <<MK 2>/dev/null
+include Makefile
+print-gen: ; @echo \$(TEST_GEN_FILES) \$(TEST_GEN_PROGS)
+MK
+)
+	need=()
+	for g in $gens; do
+		g=${g##*/}
+		grep -qw -- "$g" "$st/$dir/$prog" && need+=("$out/$dir/$g")
+	done
+	say "building $t${need:+ (${need[*]##*/})}"
+	[ ${#need[@]} -eq 0 ] || make -s -C "$st/$dir" OUTPUT="$out/$dir" \
+		KHDR_INCLUDES="-isystem $KOUT/usr/include" "${need[@]}"
+	cp "$st/$dir/$prog" "${need[@]}" "$inst/$dir/"
+	for f in settings lib.sh; do
+		[ -e "$st/$dir/$f" ] && cp "$st/$dir/$f" "$inst/$dir/"
+	done
+	[ -d "$st/$dir/lib/sh" ] && mkdir -p "$inst/$dir/lib" && cp -r "$st/$dir/lib/sh" "$inst/$dir/lib/"
+	echo "$t" >> "$inst/kselftest-list.txt"
+done
+say "selftests installed in ${inst#"$TOP"/}"
