@@ -3,6 +3,8 @@
 # and checks fail, unless patches/checkpatch-allow lists them with a reason.
 . "$(dirname "$0")/common.sh"
 
+# Debian's python3 (with python3-ply for spdxcheck.py), not another one in PATH.
+export PATH=/usr/bin:$PATH
 allow=$TOP/patches/checkpatch-allow
 bad=0
 while read -r p; do

@@ -5,7 +5,7 @@
 
 PKGS=(build-essential flex bison bc libelf-dev libssl-dev cpio busybox-static
       ccache qemu-system-x86 udev liburing-dev rsync iproute2 ethtool kmod
-      python3 python3-docutils gnuplot-nox groff-base perl git xz-utils)
+      python3 python3-docutils python3-ply python3-git gnuplot-nox groff-base perl git xz-utils)
 VNG_SUITE=sid
 
 missing=()
