@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help deps base tree export status kernel selftests check run vm shell clean
+.PHONY: help deps base tree export status kernel selftests check run vm series man clean
 
 help:
 	@echo "make run        demo: build if needed, boot, show what the series does"
@@ -13,6 +13,8 @@ help:
 	@echo "make kernel     build the VM kernel (incremental)"
 	@echo "make selftests  build and install the selftests of tests.list"
 	@echo "make vm CMD='…' run a command in the VM"
+	@echo "make series     ready-to-mail series in out/series (To/Cc from get_maintainer.pl)"
+	@echo "make man        check that the man pages and the documentation render"
 	@echo "make deps       install host packages (Debian 12, root)"
 
 deps:
@@ -31,6 +33,10 @@ selftests:
 	@$(S)/kselftest.sh $(TESTS)
 check:
 	@$(S)/check.sh
+series:
+	@$(S)/series.sh
+man:
+	@$(S)/doccheck.sh
 run:
 	@$(S)/run.sh
 vm:

@@ -10,7 +10,7 @@ log=$results/check.log
 t0=$(date +%s)
 say "[1/6] host packages";            "$TOP/scripts/deps.sh"
 say "[2/6] base + series";            "$TOP/scripts/tree.sh"
-say "[3/6] checkpatch --strict";      "$TOP/scripts/checkpatch.sh"
+say "[3/6] checkpatch --strict, docs"; "$TOP/scripts/checkpatch.sh"; "$TOP/scripts/doccheck.sh"
 say "[4/6] kernel";                   "$TOP/scripts/build.sh"
 say "[5/6] selftests";                "$TOP/scripts/kselftest.sh"
 say "[6/6] booting the VM ($([ "${ZC_KVM:-0}" = 1 ] && echo KVM || echo TCG)) and running the selftests"

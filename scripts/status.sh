@@ -15,10 +15,10 @@ fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 "$TOP/scripts/export.sh" "$tmp" 2>/dev/null || { echo "export failed"; exit 1; }
 if ! diff -q <(cat "$tmp/series") <(grep -v '^#' "$TOP/patches/series" 2>/dev/null) >/dev/null ||
-   ! diff -r -q -x series -x BASE -x '*.txt' -x 0000-cover-letter.patch "$tmp" "$TOP/patches" \
+   ! diff -r -q -x series -x BASE -x checkpatch-allow -x 0000-cover-letter.patch "$tmp" "$TOP/patches" \
 	>/dev/null 2>&1; then
 	echo "build/linux has commits that patches/ lacks or differs from ('make export'):"
-	diff -r -u -x BASE -x '*.txt' -x 0000-cover-letter.patch "$TOP/patches" "$tmp" |
+	diff -r -u -x BASE -x checkpatch-allow -x 0000-cover-letter.patch "$TOP/patches" "$tmp" |
 		grep '^[-+]Subject:\|^Only in\|^diff' | head -20 | sed 's/^/  /'
 	rc=1
 fi
