@@ -49,7 +49,7 @@ opts=(
 if [ "$tool" = update ]; then
 	# Refresh at most once a day.
 	if [ -z "$(find "$dir/lists" -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n1)" ]; then
-		apt-get "${opts[@]}" -q update >&2
+		apt-get "${opts[@]}" -qq update >/dev/null
 	fi
 	exit 0
 fi

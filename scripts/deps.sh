@@ -24,7 +24,7 @@ if ! command -v vng >/dev/null; then
 	say "installing virtme-ng from Debian $VNG_SUITE (arch all; dependencies from the host's suite)"
 	"$TOP/scripts/apt-private.sh" "$VNG_SUITE" update
 	dl=$CACHE/debs; mkdir -p "$dl"
-	(cd "$dl" && "$TOP/scripts/apt-private.sh" "$VNG_SUITE" apt-get -q download virtme-ng >&2)
+	(cd "$dl" && "$TOP/scripts/apt-private.sh" "$VNG_SUITE" apt-get -qq download virtme-ng >&2)
 	deb=$(ls -t "$dl"/virtme-ng_*_all.deb | head -n1)
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get -qy install --no-install-recommends "$deb" >&2
 fi

@@ -13,7 +13,7 @@ deb=$dl/${BASE_PKG}_${BASE_VERSION//:/%3a}_all.deb
 if [ ! -s "$deb" ]; then
 	"$TOP/scripts/apt-private.sh" "$BASE_SUITE" update
 	say "downloading $BASE_PKG $BASE_VERSION from Debian $BASE_SUITE (~170 MB)"
-	if ! (cd "$dl" && "$TOP/scripts/apt-private.sh" "$BASE_SUITE" apt-get -q download \
+	if ! (cd "$dl" && "$TOP/scripts/apt-private.sh" "$BASE_SUITE" apt-get -qq download \
 			"$BASE_PKG=$BASE_VERSION" >&2); then
 		newest=$("$TOP/scripts/apt-private.sh" "$BASE_SUITE" apt-cache policy "$BASE_PKG" |
 			awk '/Candidate:/ { print $2 }')
@@ -22,7 +22,7 @@ if [ ! -s "$deb" ]; then
 		warn "$BASE_PKG $BASE_VERSION is gone from $BASE_SUITE;"
 		warn "FALLING BACK to $newest. The series may not apply as tested."
 		warn "**************************************************************"
-		(cd "$dl" && "$TOP/scripts/apt-private.sh" "$BASE_SUITE" apt-get -q download \
+		(cd "$dl" && "$TOP/scripts/apt-private.sh" "$BASE_SUITE" apt-get -qq download \
 			"$BASE_PKG=$newest" >&2)
 		deb=$(ls -t "$dl"/"${BASE_PKG}"_*_all.deb | head -n1)
 		src=$CACHE/src/linux-$newest
