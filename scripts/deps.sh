@@ -15,9 +15,9 @@ for p in "${PKGS[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	say "installing host packages: ${missing[*]}"
-	as_root apt-get -q update >&2 || true
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get -qy install --no-install-recommends \
-		"${missing[@]}" >&2
+	as_root apt-get -qq update >/dev/null || true
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get -qq -y install --no-install-recommends \
+		"${missing[@]}" >/dev/null
 fi
 
 if ! command -v vng >/dev/null; then
@@ -26,6 +26,6 @@ if ! command -v vng >/dev/null; then
 	dl=$CACHE/debs; mkdir -p "$dl"
 	(cd "$dl" && "$TOP/scripts/apt-private.sh" "$VNG_SUITE" apt-get -qq download virtme-ng >&2)
 	deb=$(ls -t "$dl"/virtme-ng_*_all.deb | head -n1)
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get -qy install --no-install-recommends "$deb" >&2
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get -qq -y install --no-install-recommends "$deb" >/dev/null
 fi
 vng --version >/dev/null || die "virtme-ng is not usable"
