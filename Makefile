@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help deps base tree export status kernel selftests check run vm series man clean
+.PHONY: bench help deps base tree export status kernel selftests check run vm series man clean
 
 help:
 	@echo "make run        demo: build if needed, boot, show what the series does"
@@ -13,6 +13,7 @@ help:
 	@echo "make kernel     build the VM kernel (incremental)"
 	@echo "make selftests  build and install the selftests of tests.list"
 	@echo "make vm CMD='…' run a command in the VM"
+	@echo "make bench      benchmark: sendfile2+ZC vs sendfile, MSG_ZEROCOPY, io_uring (~10 min)"
 	@echo "make series     ready-to-mail series in out/series (To/Cc from get_maintainer.pl)"
 	@echo "make man        check that the man pages and the documentation render"
 	@echo "make deps       install host packages (Debian 12, root)"
@@ -33,6 +34,8 @@ selftests:
 	@$(S)/kselftest.sh $(TESTS)
 check:
 	@$(S)/check.sh
+bench:
+	@$(S)/bench.sh
 series:
 	@$(S)/series.sh
 man:

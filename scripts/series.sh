@@ -12,7 +12,7 @@ rm -rf "$out"; mkdir -p "$out"
 cp "$TOP"/patches/0*.patch "$out/"
 
 gm=("$KSRC/scripts/get_maintainer.pl" --no-rolestats --no-git --no-git-fallback
-    --no-tree --separator '\n')
+    --no-tree --separator $'\n')
 mapfile -t lists < <(cd "$KSRC" && "${gm[@]}" --no-m --no-r --l \
 	$(grep -v '^#' "$TOP/patches/series" | sed "s|^|$TOP/patches/|") | sort -u)
 mapfile -t people < <(cd "$KSRC" && "${gm[@]}" --m --r --no-l \

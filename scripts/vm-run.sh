@@ -11,6 +11,8 @@ img=$KOUT/arch/x86/boot/bzImage
 [ -f "$img" ] || die "no kernel at ${img#"$TOP"/}: run 'make kernel'"
 accel=(--disable-kvm)
 [ "${ZC_KVM:-0}" = 1 ] && accel=()
+# The host's file systems are read-only in the VM but for ZC_VM_RWDIR.
+[ -n "${ZC_VM_RWDIR:-}" ] && accel+=(--rwdir "$ZC_VM_RWDIR")
 
 # virtme-init starts the host's systemd-udevd to create /dev/virtio-ports/*;
 # without it the command's output and exit status are lost.

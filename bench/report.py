@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Turn bench/results/raw.csv into results.md (tables, per-size ratios) and
+throughput.svg (gnuplot).  Usage: report.py RESULTS_DIR ACCEL"""
+import csv
+import os
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+
+res, accel = sys.argv[1], sys.argv[2]
+MODES = ["sendfile", "sendfile2_zc", "splice_zc", "read_send", "read_msgzc",
+         "uring_sendzc", "uring_splice"]
+NOTIFIED = {"sendfile2_zc", "splice_zc", "read_msgzc", "uring_sendzc"}
+ERRQ = {"sendfile2_zc", "splice_zc", "read_msgzc"}
+
+runs = defaultdict(list)
+with open(os.path.join(res, "raw.csv")) as f:
+    for r in csv.DictReader(f):
+        runs[(r["path"], r["proto"], int(r["size"]), r["mode"])].append(r)
+
+
+def med(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def agg(rows):
+    gbs, cpu, sc, eq, p50, p99, cop = [], [], [], [], [], [], []
+    for r in rows:
+        gb = int(r["bytes"]) / 1e9
+        if gb <= 0:
+            continue
+        gbs.append(gb / float(r["seconds"]))
+        cpu.append(float(r["cpu_s"]) / gb)
+        sc.append(int(r["syscalls"]) / gb)
+        eq.append(int(r["errq_reads"]) / gb)
+        if int(r["ids"]):
+            p50.append(int(r["lag_p50_us"]))
+            p99.append(int(r["lag_p99_us"]))
+            cop.append(int(r["copied"]) / int(r["ids"]))
+    m = med(gbs)
+    spread = (max(gbs) - min(gbs)) / m * 100 if gbs and m else float("nan")
+    return dict(gbs=m, spread=spread, cpu=med(cpu), sc=med(sc), eq=med(eq),
+                p50=med(p50), p99=med(p99), cop=med(cop), n=len(gbs))
+
+
+A = {k: agg(v) for k, v in runs.items()}
+paths = sorted({(k[0], k[1]) for k in A}, key=lambda p: (p[0] != "veth", p[1]))
+
+out = []
+out.append("# zc_bench results\n")
+out.append(f"Environment: see env.txt. **VM under {accel}**: absolute numbers "
+           "mean little, and copies cost far more, relative to the rest, under "
+           "TCG than on hardware. Compare modes within this run only, copy-free "
+           "with copy-free (sendfile, sendfile2_zc, splice_zc, uring_splice) and "
+           "one-copy with one-copy (read_send, read_msgzc, uring_sendzc).\n")
+out.append("Medians of the repetitions; ± is the throughput spread "
+           "(max - min) / median. Lag: call return to notification, microseconds. "
+           "COPIED: fraction of notified IDs with SO_EE_CODE_ZEROCOPY_COPIED "
+           "(io_uring: IORING_NOTIF_USAGE_ZC_COPIED).\n")
+
+summary = []
+for path, proto in paths:
+    where = ("across veth, receiver draining in another namespace"
+             if path == "veth" else "to a dummy device: sent, never delivered locally")
+    out.append(f"\n## {proto.upper()} {where}\n")
+    out.append("| size | mode | GB/s | CPU s/GB | syscalls/GB | errq reads/GB | "
+               "lag p50 | lag p99 | COPIED |")
+    out.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    sizes = sorted({k[2] for k in A if k[0] == path and k[1] == proto})
+    for size in sizes:
+        for m in MODES:
+            a = A.get((path, proto, size, m))
+            if not a or not a["n"]:
+                continue
+            notified = m in NOTIFIED
+            out.append(
+                f"| {size // 1024} KiB | {m} | {a['gbs']:.3f} ±{a['spread']:.0f}% | "
+                f"{a['cpu']:.2f} | {a['sc']:.0f} | "
+                f"{a['eq']:.0f} |" if m in ERRQ else
+                f"| {size // 1024} KiB | {m} | {a['gbs']:.3f} ±{a['spread']:.0f}% | "
+                f"{a['cpu']:.2f} | {a['sc']:.0f} | - |")
+            out[-1] += (f" {a['p50']:.0f} | {a['p99']:.0f} | {a['cop']:.0%} |"
+                        if notified else " - | - | - |")
+        s, z, u = (A.get((path, proto, size, m)) for m in
+                   ("sendfile", "sendfile2_zc", "uring_sendzc"))
+        if s and z and u and s["gbs"] and u["gbs"]:
+            summary.append(
+                f"- {proto.upper()} {path}, {size // 1024} KiB per call: "
+                f"sendfile2_zc runs at {z['gbs'] / s['gbs']:.2f}x sendfile's "
+                f"throughput ({z['cpu'] / s['cpu']:.2f}x its CPU per GB) and "
+                f"{z['gbs'] / u['gbs']:.2f}x the io_uring read + SEND_ZC "
+                f"wrapper's ({z['cpu'] / u['cpu']:.2f}x its CPU per GB)")
+
+out.append("\n## Per size\n")
+out.extend(summary)
+out.append("")
+with open(os.path.join(res, "results.md"), "w") as f:
+    f.write("\n".join(out))
+for line in summary:
+    print(line)
+
+# throughput and CPU per GB against size, TCP over veth
+dat = os.path.join(res, "tcp_veth.dat")
+sizes = sorted({k[2] for k in A if k[0] == "veth" and k[1] == "tcp"})
+with open(dat, "w") as f:
+    f.write("size " + " ".join(f"{m}_gbs {m}_cpu" for m in MODES) + "\n")
+    for size in sizes:
+        row = [str(size // 1024)]
+        for m in MODES:
+            a = A.get(("veth", "tcp", size, m))
+            row += [f"{a['gbs']:.4f}", f"{a['cpu']:.4f}"] if a else ["NaN", "NaN"]
+        f.write(" ".join(row) + "\n")
+plots_g = ", ".join(f"'{dat}' using 1:{2 + 2 * i} with linespoints title '{m}'"
+                    for i, m in enumerate(MODES))
+plots_c = ", ".join(f"'{dat}' using 1:{3 + 2 * i} with linespoints title '{m}'"
+                    for i, m in enumerate(MODES))
+gp = f"""
+set terminal svg size 1100,460 dynamic font 'sans,11'
+set output '{os.path.join(res, "throughput.svg")}'
+set multiplot layout 1,2 title 'TCP over veth, file in page cache ({accel}; compare within this run only)'
+set logscale x 2
+set xlabel 'bytes per call (KiB)'
+set key top left font ',9'
+set grid
+set ylabel 'GB/s'
+plot {plots_g}
+set ylabel 'sender CPU s per GB'
+set logscale y
+plot {plots_c}
+unset multiplot
+"""
+subprocess.run(["gnuplot"], input=gp, text=True, check=True)
+os.remove(dat)

@@ -1,0 +1,41 @@
+#!/bin/bash
+# Runs inside the VM: every mode over TCP and UDP across veth (receiver in
+# another namespace, draining), and UDP to a dummy device (no receiver, no
+# local delivery, so nothing is copied).  CSV on stdout, progress on stderr.
+# Usage: run-in-vm.sh ZC_BENCH REPS SECONDS
+set -eu
+bin=$1 reps=$2 secs=$3
+modes="sendfile sendfile2_zc splice_zc read_send read_msgzc uring_sendzc uring_splice"
+
+ip netns add zctx
+ip netns add zcrx
+ip link add veth0 netns zctx mtu 65535 type veth peer name veth1 netns zcrx mtu 65535
+ip -n zctx addr add 192.0.2.1/24 dev veth0
+ip -n zcrx addr add 192.0.2.2/24 dev veth1
+ip -n zctx link add dummy0 type dummy
+ip -n zctx addr add 198.51.100.1/24 dev dummy0
+for l in "zctx veth0" "zcrx veth1" "zctx dummy0" "zctx lo" "zcrx lo"; do
+	set -- $l; ip -n "$1" link set "$2" up
+done
+ip netns exec zcrx "$bin" recv 9000 &
+rx=$!
+sleep 1
+
+echo "path,rep,mode,proto,size,bytes,seconds,cpu_s,syscalls,errq_reads,ids,copied,lag_p50_us,lag_p99_us"
+runs=$(( reps * (5 + 3 + 3) ))
+n=0
+for rep in $(seq 1 "$reps"); do
+	for spec in "veth tcp 192.0.2.2 4096 16384 65536 262144 1048576" \
+		    "veth udp 192.0.2.2 4096 16384 32768" \
+		    "dummy udp 198.51.100.2 4096 16384 32768"; do
+		set -- $spec
+		path=$1 proto=$2 addr=$3; shift 3
+		for size in "$@"; do
+			n=$((n + 1))
+			echo "  [$n/$runs] rep $rep: $path $proto $size bytes per call, 7 modes" >&2
+			ip netns exec zctx "$bin" send "$addr" 9000 "$proto" "$size" "$secs" $modes |
+				sed "s/^/$path,$rep,/"
+		done
+	done
+done
+kill $rx
