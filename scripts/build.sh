@@ -11,14 +11,15 @@ ccache -M 5G >/dev/null
 MK=(make -C "$KSRC" O="$KOUT" CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOBS"
     KBUILD_BUILD_TIMESTAMP="$BASE_UPSTREAM" KBUILD_BUILD_USER=zc KBUILD_BUILD_HOST=vm)
 
-frag=$TOP/kconfig/vm.config
+frags=("$TOP/kconfig/vm.config")
+[ -z "$FLAVOR" ] || frags+=("$TOP/kconfig/$FLAVOR.config")
 stamp=$KOUT/.zc-config-sha
-want=$(cat "$frag" "$(command -v virtme-configkernel)" | sha256sum | cut -c1-16)
+want=$(cat "${frags[@]}" "$(command -v virtme-configkernel)" | sha256sum | cut -c1-16)
 if [ ! -f "$KOUT/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-	say "configuring: allnoconfig + virtme-ng + kconfig/vm.config"
+	say "configuring: allnoconfig + virtme-ng + ${frags[*]#"$TOP"/}"
 	"${MK[@]}" -s allnoconfig >/dev/null
 	(cd "$KSRC" && virtme-configkernel --update O="$KOUT" CC="ccache gcc" >/dev/null 2>&1)
-	cat "$frag" >> "$KOUT/.config"
+	cat "${frags[@]}" >> "$KOUT/.config"
 	"${MK[@]}" -s olddefconfig >/dev/null 2>&1
 	bad=0
 	while IFS= read -r line; do
@@ -29,8 +30,8 @@ if [ ! -f "$KOUT/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; the
 		else
 			grep -qx "$line" "$KOUT/.config" || { warn "$line did not stick"; bad=1; }
 		fi
-	done < "$frag"
-	[ $bad -eq 0 ] || die "kconfig/vm.config is not satisfiable on this tree"
+	done < <(cat "${frags[@]}")
+	[ $bad -eq 0 ] || die "${frags[*]#"$TOP"/} not satisfiable on this tree"
 	echo "$want" > "$stamp"
 fi
 

@@ -7,7 +7,9 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${ZC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sendfile2-zc}
 BUILD=${ZC_BUILD:-$TOP/build}
 KSRC=$BUILD/linux          # git tree: base commit + one commit per patch
-KOUT=$BUILD/kout           # out-of-tree kernel build (O=)
+# Kernel flavour: "" (the test VM) or "debug" (kconfig/debug.config on top).
+FLAVOR=${ZC_FLAVOR:-}
+KOUT=$BUILD/kout${FLAVOR:+-$FLAVOR}   # out-of-tree kernel build (O=)
 JOBS=${JOBS:-$(nproc)}
 
 # shellcheck source=../patches/BASE
