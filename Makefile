@@ -2,11 +2,12 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: bench help deps base tree export status kernel selftests check run vm series man clean
+.PHONY: check-debug bench help deps base tree export status kernel selftests check run vm series man clean
 
 help:
 	@echo "make run        demo: build if needed, boot, show what the series does"
 	@echo "make check      full test: apply, checkpatch, build, boot, selftests"
+	@echo "make check-debug  the same on a KASAN/kmemleak/lockdep kernel, plus fault injection"
 	@echo "make tree       build/linux = base + patches/ (one commit per patch)"
 	@echo "make export     write build/linux's commits back to patches/"
 	@echo "make status     fail if build/linux has work that patches/ lacks"
@@ -32,6 +33,8 @@ kernel:
 	@$(S)/build.sh
 selftests:
 	@$(S)/kselftest.sh $(TESTS)
+check-debug:
+	@ZC_FLAVOR=debug $(S)/check.sh
 check:
 	@$(S)/check.sh
 bench:

@@ -116,7 +116,7 @@ plots_g = ", ".join(f"'{dat}' using 1:{2 + 2 * i} with linespoints title '{m}'"
 plots_c = ", ".join(f"'{dat}' using 1:{3 + 2 * i} with linespoints title '{m}'"
                     for i, m in enumerate(MODES))
 gp = f"""
-set terminal svg size 1100,460 dynamic font 'sans,11'
+set terminal svg size 1100,460 dynamic noenhanced font 'sans,11'
 set output '{os.path.join(res, "throughput.svg")}'
 set multiplot layout 1,2 title 'TCP over veth, file in page cache ({accel}; compare within this run only)'
 set logscale x 2

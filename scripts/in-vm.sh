@@ -1,12 +1,55 @@
 #!/usr/bin/env bash
 # Runs inside the VM: the installed selftests through the kselftest runner,
-# then a scan of the kernel log.  Usage: in-vm.sh KSELFTEST_DIR [RUNNER ARGS]
+# the stress and bad-input programs, then checks of the kernel log (and, on
+# the debug kernel, kmemleak).  Each check prints a KTAP result line.
+# Usage: in-vm.sh KSELFTEST_DIR [RUNNER ARGS]
 set -u
 dir=$1; shift
 cd "$dir" || exit 2
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
+dbg=/sys/kernel/debug
+[ -e $dbg/kmemleak ] && echo clear > $dbg/kmemleak
+
 ./run_kselftest.sh "$@"
+
+result() { # NAME STATUS
+	if [ "$2" -eq 0 ]; then echo "ok 1 $1"; else echo "not ok 1 $1"; fi
+}
+if [ -x stress/zc_stress ] && [ $# -eq 0 ]; then
+	echo "# zc_stress"
+	timeout 900 stress/zc_stress 12000 600 2>&1 | sed 's/^/# /'
+	result "zc_stress: IDs, bytes and optmem under load" "${PIPESTATUS[0]}"
+	echo "# zc_fuzz"
+	timeout 600 stress/zc_fuzz 100000 2>&1 | sed 's/^/# /'
+	result "zc_fuzz: bad input gets documented errnos" "${PIPESTATUS[0]}"
+	if [ -d $dbg/failslab ]; then
+		# Allocation failures aimed at the calls under test: only the
+		# fuzzer's task fails, 5% of slab and page allocations.
+		for f in failslab fail_page_alloc; do
+			echo Y > $dbg/$f/task-filter
+			echo 5 > $dbg/$f/probability
+			echo -1 > $dbg/$f/times
+			echo 0 > $dbg/$f/verbose
+		done
+		echo "# zc_fuzz with failslab and fail_page_alloc"
+		timeout 600 bash -c 'echo 1 > /proc/self/make-it-fail; exec stress/zc_fuzz 100000 7' 2>&1 |
+			sed 's/^/# /'
+		result "zc_fuzz under allocation failures" "${PIPESTATUS[0]}"
+		echo 0 > $dbg/failslab/probability
+		echo 0 > $dbg/fail_page_alloc/probability
+	fi
+fi
+
+if [ -e $dbg/kmemleak ]; then
+	# Two scans: an object must stay unreferenced across both to be reported.
+	sleep 5; echo scan > $dbg/kmemleak; sleep 5; echo scan > $dbg/kmemleak
+	leaks=$(cat $dbg/kmemleak)
+	[ -z "$leaks" ] || printf '%s\n' "$leaks" | head -60 | sed 's/^/# /'
+	result "kmemleak reports no leak" "$([ -z "$leaks" ]; echo $?)"
+fi
+
 # Any splat fails the run, as a test case of its own.
-pat='BUG:|WARNING:|Oops|KASAN|UBSAN|kmemleak:|refcount_t:|list_(add|del) corruption|general protection|Call Trace:|possible circular locking|inconsistent lock state|suspicious RCU'
+pat='BUG:|WARNING:|Oops|KASAN|UBSAN|refcount_t:|list_(add|del) corruption|general protection|Call Trace:|possible circular locking|inconsistent lock state|suspicious RCU|ODEBUG'
 if dmesg | grep -Eq "$pat"; then
 	echo "# kernel log:"
 	dmesg | grep -E -A20 "$pat" | head -80 | sed 's/^/# /'

@@ -41,4 +41,11 @@ MK
 	[ -d "$st/$dir/lib/sh" ] && mkdir -p "$inst/$dir/lib" && cp -r "$st/$dir/lib/sh" "$inst/$dir/lib/"
 	echo "$t" >> "$inst/kselftest-list.txt"
 done
+# The stress and bad-input programs, run after the selftests by in-vm.sh.
+mkdir -p "$inst/stress"
+for p in zc_stress zc_fuzz; do
+	gcc -O2 -Wall -Wextra -Wno-unused-parameter -Wno-unused-result -Werror \
+		-D_FILE_OFFSET_BITS=64 -I"$TOP/include" -isystem "$KOUT/usr/include" \
+		-o "$inst/stress/$p" "$TOP/stress/$p.c" -lpthread
+done
 say "selftests installed in ${inst#"$TOP"/}"

@@ -9,7 +9,7 @@ nothing ran.
 import re
 import sys
 
-top = re.compile(r"^(not )?ok \d+ (selftests: \S+: \S+|kernel log has no splat)(.*)$")
+top = re.compile(r"^(not )?ok \d+ (selftests: \S+: \S+|kernel log has no splat|kmemleak reports no leak|zc_\w+: [^#]*?)( # .*)?$")
 nested = re.compile(r"^# (not )?ok \d+ (\S+)(.*)$")
 
 passed = failed = skipped = 0
@@ -24,7 +24,7 @@ for line in open(sys.argv[1], errors="replace"):
     m = top.match(line)
     if not m:
         continue
-    ok, skip, name = m.group(1) is None, "# SKIP" in m.group(3), m.group(2)
+    ok, skip, name = m.group(1) is None, "# SKIP" in (m.group(3) or ""), m.group(2)
     if pend:
         for cok, cskip, cname in pend:
             if cskip:
