@@ -8,7 +8,8 @@ st=$KSRC/tools/testing/selftests
 out=$KOUT/kselftest-build
 inst=$KOUT/kselftest
 mapfile -t tests < <(if [ $# -gt 0 ]; then printf '%s\n' "$@"; else
-	grep -v '^[[:space:]]*\(#\|$\)' "$TOP/tests.list"; fi)
+	list=$TOP/tests${FLAVOR:+-$FLAVOR}.list; [ -f "$list" ] || list=$TOP/tests.list
+	grep -v '^[[:space:]]*\(#\|$\)' "$list"; fi)
 
 say "installing kernel headers"
 make -s -C "$KSRC" O="$KOUT" headers >/dev/null
