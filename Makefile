@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: check-debug bench help deps base tree export status kernel selftests check run vm series man clean
+.PHONY: mutants check-debug bench help deps base tree export status kernel selftests check run vm series man clean
 
 help:
 	@echo "make run        demo: build if needed, boot, show what the series does"
@@ -14,6 +14,8 @@ help:
 	@echo "make kernel     build the VM kernel (incremental)"
 	@echo "make selftests  build and install the selftests of tests.list"
 	@echo "make vm CMD='…' run a command in the VM"
+	@echo "make mutants   deliberately broken kernels (mutants/) must fail the tests"
+	@echo "               (M=mutants/NAME.patch for one; ZC_FLAVOR=debug, ZC_PARTS=fuzz)"
 	@echo "make bench      benchmark: sendfile2+ZC vs sendfile, MSG_ZEROCOPY, io_uring (~10 min)"
 	@echo "make series     ready-to-mail series in out/series (To/Cc from get_maintainer.pl)"
 	@echo "make man        check that the man pages and the documentation render"
@@ -37,6 +39,8 @@ check-debug:
 	@ZC_FLAVOR=debug $(S)/check.sh
 check:
 	@$(S)/check.sh
+mutants:
+	@$(S)/mutant.sh $(M)
 bench:
 	@$(S)/bench.sh
 series:

@@ -6,16 +6,27 @@
  * eventfd, /dev/null, sockets of many families, connected or not), offsets
  * (NULL, negative, beyond EOF, unaligned, bad pointers) and counts (0,
  * small, huge).  Every call must succeed or fail with an errno from the
- * documented list; the kernel log is checked by the caller.
+ * documented list.  At the end, once every socket was drained, the option
+ * memory of every inet socket (SO_MEMINFO, SK_MEMINFO_OPTMEM: where the
+ * completions are charged) must be back where it was before the first call,
+ * so a completion that is never released is caught.  The kernel log is
+ * checked by the caller.
  *
- * Usage: zc_fuzz [CALLS [SEED]]   (default 100000 calls)
- * Exit status 0 when no call returned an unexpected errno.
+ * With -F, each call under test runs with /proc/self/make-it-fail set, so
+ * that failslab and fail_page_alloc (configured by the caller, with
+ * task-filter) fail allocations inside the calls and nowhere else; the run
+ * fails if no call saw ENOMEM or ENOBUFS, i.e. if the injection missed.
+ *
+ * Usage: zc_fuzz [-F] [CALLS [SEED]]   (default 100000 calls)
+ * Exit status 0 when no call returned an unexpected errno and no option
+ * memory was left charged.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
@@ -47,6 +58,7 @@ static const int allowed[] = {
 
 #define NFDS 40
 static int fds[NFDS], nfds;
+static unsigned int base_optmem[NFDS];	/* before the first call */
 static unsigned int seed = 1;
 static char *bad_page;
 
@@ -212,21 +224,103 @@ static off_t *pick_off(off_t *o)
 	}
 }
 
+static int is_inet(int fd)
+{
+	socklen_t len = sizeof(int);
+	int dom;
+
+	return !getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) &&
+	       (dom == AF_INET || dom == AF_INET6);
+}
+
+static unsigned int optmem(int fd)
+{
+	unsigned int mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len))
+		return 0;
+	return mem[SK_MEMINFO_OPTMEM];
+}
+
+/* Read what is queued on an inet socket and its error queue. */
+static void drain(int fd)
+{
+	static char buf[65536];
+	char c[256];
+	int k;
+
+	for (k = 0; k < 1000; k++)
+		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+			break;
+	for (k = 0; k < 1000; k++) {
+		struct msghdr m = { .msg_control = c, .msg_controllen = sizeof(c) };
+
+		if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+	}
+}
+
+/*
+ * Drain every inet socket until each one's option memory is back to its
+ * value before the first call: every completion was released and its
+ * notification read.  TCP data still queued (a receiver that never read)
+ * goes out once the peer reads, so this may take a few rounds.
+ */
+static int check_optmem(void)
+{
+	int i, round, left = 0;
+
+	for (round = 0; round < 1000; round++) {	/* up to ~10 s */
+		left = 0;
+		for (i = 0; i < nfds; i++) {
+			if (!is_inet(fds[i]))
+				continue;
+			drain(fds[i]);
+			left += optmem(fds[i]) != base_optmem[i];
+		}
+		if (!left)
+			return 0;
+		usleep(10000);
+	}
+	for (i = 0; i < nfds; i++)
+		if (is_inet(fds[i]) && optmem(fds[i]) != base_optmem[i])
+			printf("fd %d: %u bytes of option memory charged, %u before the first call\n",
+			       fds[i], optmem(fds[i]), base_optmem[i]);
+	return left;
+}
+
 int main(int argc, char **argv)
 {
-	unsigned long calls = argc > 1 ? strtoul(argv[1], NULL, 0) : 100000;
-	unsigned long n, okc = 0, errs[256] = {}, bad = 0;
+	unsigned long calls, n, okc = 0, errs[256] = {}, bad = 0;
+	int inject = 0, mif = -1, leaked;
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct itimerval it = { .it_interval = { 0, 20000 }, .it_value = { 0, 20000 } };
 	struct timespec t0, t1;
 	unsigned int i;
 
+	if (argc > 1 && !strcmp(argv[1], "-F")) {
+		inject = 1;
+		argc--;
+		argv++;
+	}
+	calls = argc > 1 ? strtoul(argv[1], NULL, 0) : 100000;
 	if (argc > 2)
 		seed = strtoul(argv[2], NULL, 0);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (inject) {
+		mif = open("/proc/self/make-it-fail", O_WRONLY);
+		if (mif < 0) {
+			perror("/proc/self/make-it-fail (CONFIG_FAULT_INJECTION)");
+			return 2;
+		}
+	}
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGALRM, &sa, NULL);		/* no SA_RESTART */
 	setup();
+	for (i = 0; i < (unsigned int)nfds; i++)
+		if (is_inet(fds[i]))
+			base_optmem[i] = optmem(fds[i]);
 	setitimer(ITIMER_REAL, &it, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
@@ -246,6 +340,8 @@ int main(int argc, char **argv)
 				 "call %lu: splice(in %d, out %d, count %zu, flags %#x)\n",
 				 n, in, out, count, fl);
 			cur_n = n + 1;
+			if (inject)
+				write(mif, "1", 1);
 			r = splice(in, p1, out, p2, count, fl);
 		} else {
 			fl = pick_flags(0);
@@ -253,7 +349,15 @@ int main(int argc, char **argv)
 				 "call %lu: sendfile2(out %d, in %d, count %zu, flags %#x)\n",
 				 n, out, in, count, fl);
 			cur_n = n + 1;
+			if (inject)
+				write(mif, "1", 1);
 			r = sendfile2(out, in, p1, count, fl);
+		}
+		if (inject) {
+			int e = errno;
+
+			write(mif, "0", 1);	/* no allocation: cannot fail */
+			errno = e;
 		}
 		if (r >= 0) {
 			okc++;
@@ -273,23 +377,20 @@ int main(int argc, char **argv)
 		}
 		if (n % 10000 == 0 && n)
 			printf("  %lu calls\n", n);
-		/* drain error queues now and then, as an application would */
+		/* drain error queues now and then, as an application would;
+		 * only inet sockets: AF_UNIX would return 0-byte reads forever
+		 */
 		if (n % 1000 == 0) {
 			for (i = 0; i < (unsigned int)nfds; i++) {
 				char c[256];
-				struct msghdr m = { .msg_control = c, .msg_controllen = sizeof(c) };
+				int k;
 
-				int k, dom;
-				socklen_t dl = sizeof(dom);
-
-				/* only inet sockets have MSG_ERRQUEUE semantics;
-				 * AF_UNIX would return 0-byte reads forever
-				 */
-				if (getsockopt(fds[i], SOL_SOCKET, SO_DOMAIN, &dom, &dl) ||
-				    (dom != AF_INET && dom != AF_INET6))
+				if (!is_inet(fds[i]))
 					continue;
 				for (k = 0; k < 1000; k++) {
-					m.msg_controllen = sizeof(c);
+					struct msghdr m = { .msg_control = c,
+							    .msg_controllen = sizeof(c) };
+
 					if (recvmsg(fds[i], &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
 						break;
 				}
@@ -302,6 +403,16 @@ int main(int argc, char **argv)
 	for (i = 1; i < 256; i++)
 		if (errs[i])
 			printf(", %lu %s", errs[i], strerrorname_np(i) ?: "?");
-	printf("\nzc_fuzz: %s (%lu unexpected errnos)\n", bad ? "FAILED" : "OK", bad);
-	return !!bad;
+	printf("\n");
+	it.it_value.tv_usec = 0;
+	it.it_interval.tv_usec = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+	leaked = check_optmem();
+	if (inject && !errs[ENOMEM] && !errs[ENOBUFS]) {
+		printf("zc_fuzz: no call failed with ENOMEM or ENOBUFS: the fault injection missed\n");
+		bad++;
+	}
+	printf("zc_fuzz: %s (%lu unexpected errnos, %d sockets with option memory left charged)\n",
+	       bad || leaked ? "FAILED" : "OK", bad, leaked);
+	return bad || leaked;
 }
