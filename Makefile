@@ -15,7 +15,7 @@ help:
 	@echo "make selftests  build and install the selftests of tests.list"
 	@echo "make vm CMD='…' run a command in the VM"
 	@echo "make mutants   deliberately broken kernels (mutants/) must fail the tests"
-	@echo "               (M=mutants/NAME.patch for one; ZC_FLAVOR=debug, ZC_PARTS=fuzz)"
+	@echo "               (MUTANT=mutants/NAME.patch for one; ZC_FLAVOR=debug, ZC_PARTS=fuzz)"
 	@echo "make bench      benchmark: sendfile2+ZC vs sendfile, MSG_ZEROCOPY, io_uring (~10 min)"
 	@echo "make series     ready-to-mail series in out/series (To/Cc from get_maintainer.pl)"
 	@echo "make man        check that the man pages and the documentation render"
@@ -40,7 +40,7 @@ check-debug:
 check:
 	@$(S)/check.sh
 mutants:
-	@$(S)/mutant.sh $(M)
+	@$(S)/mutant.sh $(MUTANT)
 bench:
 	@$(S)/bench.sh
 series:

@@ -11,6 +11,9 @@ KSRC=$BUILD/linux          # git tree: base commit + one commit per patch
 FLAVOR=${ZC_FLAVOR:-}
 KOUT=$BUILD/kout${FLAVOR:+-$FLAVOR}   # out-of-tree kernel build (O=)
 JOBS=${JOBS:-$(nproc)}
+# Variables given to the workbench's make (MUTANT=, ZC_PARTS=) reach the
+# scripts through the environment; keep them out of the kernel's make.
+unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
 
 # shellcheck source=../patches/BASE
 . "$TOP/patches/BASE"

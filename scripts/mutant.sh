@@ -35,8 +35,11 @@ for m in "${muts[@]}"; do
 	set -e
 	if [ $rc -ne 0 ]; then
 		echo "CAUGHT $name: $(tail -1 <<<"$summary")"
-		grep '^FAILED' <<<"$summary" | sed 's/^/    /'
-		grep -h -m3 '^# .*\(optmem\|option memory\|unreferenced object\)' "$log" | sed 's/^/    /' || true
+		# what caught it (a case failing in several runs is listed once)
+		grep '^FAILED' <<<"$summary" | sed 's/^FAILED: //' | sort | uniq -c |
+			awk '{ n = $1; $1 = ""; printf "    %s%s\n", $0, n > 1 ? " (" n " runs)" : "" }'
+		grep -h -m3 '^# .*\(option memory charged\|optmem [0-9]* after\|unreferenced object\)' "$log" |
+			sed 's/^/    /' || true
 	else
 		echo "SURVIVED $name: $(tail -1 <<<"$summary") (log: ${log#"$TOP"/})"
 		survived=$((survived + 1))
