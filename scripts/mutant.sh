@@ -37,7 +37,7 @@ for m in "${muts[@]}"; do
 		echo "CAUGHT $name: $(tail -1 <<<"$summary")"
 		# what caught it (a case failing in several runs is listed once)
 		grep '^FAILED' <<<"$summary" | sed 's/^FAILED: //' | sort | uniq -c |
-			awk '{ n = $1; $1 = ""; printf "    %s%s\n", $0, n > 1 ? " (" n " runs)" : "" }'
+			awk '{ n = $1; $1 = ""; sub(/^ +/, ""); printf "    %s%s\n", $0, (n > 1 ? " (" n " runs)" : "") }'
 		grep -h -m3 '^# .*\(option memory charged\|optmem [0-9]* after\|unreferenced object\)' "$log" |
 			sed 's/^/    /' || true
 	else
