@@ -6,7 +6,7 @@
 . "$(dirname "$0")/common.sh"
 
 results=$TOP/results; mkdir -p "$results"
-log=$results/check.log
+log=$results/check${FLAVOR:+-$FLAVOR}.log
 t0=$(date +%s)
 say "[1/6] host packages";            "$TOP/scripts/deps.sh"
 say "[2/6] base + series";            "$TOP/scripts/tree.sh"
