@@ -14,7 +14,9 @@ mapfile -t muts < <(if [ $# -gt 0 ]; then printf '%s\n' "$@"; else ls "$TOP"/mut
 [ -d "$KSRC/.git" ] || "$TOP/scripts/tree.sh"
 [ -z "$(git -C "$KSRC" status --porcelain --ignored)" ] ||
 	die "build/linux has uncommitted edits: commit and export them first"
-[ -d "$KOUT/kselftest" ] || "$TOP/scripts/kselftest.sh"
+# The test programs of this checkout, against a configured kernel build.
+[ -f "$KOUT/.config" ] || "$TOP/scripts/build.sh"
+"$TOP/scripts/kselftest.sh" >/dev/null
 
 restore() { git -C "$KSRC" checkout -q HEAD -- . ; }
 trap 'restore; warn "interrupted: run make kernel before booting ${KOUT#"$TOP"/} again"' INT TERM
