@@ -7,7 +7,7 @@ S := scripts
 help:
 	@echo "make run        demo: build if needed, boot, show what the series does"
 	@echo "make check      full test: apply, checkpatch, build, boot, selftests"
-	@echo "make check-debug  the same on a KASAN/kmemleak/lockdep kernel, plus fault injection"
+	@echo "make check-debug  the same on a KASAN/kmemleak/lockdep kernel; any leak or splat fails"
 	@echo "make tree       build/linux = base + patches/ (one commit per patch)"
 	@echo "make export     write build/linux's commits back to patches/"
 	@echo "make status     fail if build/linux has work that patches/ lacks"
