@@ -16,7 +16,7 @@ help:
 	@echo "make vm CMD='…' run a command in the VM"
 	@echo "make mutants   deliberately broken kernels (mutants/) must fail the tests"
 	@echo "               (MUTANT=mutants/NAME.patch for one; ZC_FLAVOR=debug, ZC_PARTS=fuzz)"
-	@echo "make bench      benchmark: sendfile2+ZC vs sendfile, MSG_ZEROCOPY, io_uring (~10 min)"
+	@echo "make bench      benchmark: sendfile2+ZC vs sendfile, MSG_ZEROCOPY, io_uring (~5 min)"
 	@echo "make series     ready-to-mail series in out/series (To/Cc from get_maintainer.pl)"
 	@echo "make man        check that the man pages and the documentation render"
 	@echo "make deps       install host packages (Debian 12, root)"

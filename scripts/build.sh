@@ -35,7 +35,7 @@ if [ ! -f "$KOUT/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; the
 	echo "$want" > "$stamp"
 fi
 
-say "building bzImage (cold: ~8 min on 2 cores; incremental: seconds)"
+say "building bzImage (cold: ~12 min on 2 cores; incremental: seconds)"
 start=$(date +%s)
 log=$KOUT/build.log
 set +e
