@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "sendfile2.h"
+#include "zc_util.h"
 
 /* uapi values newer than Debian 12's liburing headers */
 #ifndef IORING_SEND_ZC_REPORT_USAGE
@@ -51,20 +52,6 @@
 #define WINDOW		16		/* outstanding notified calls */
 #define FILE_BYTES	(32 << 20)	/* the file that is sent, in a loop */
 #define MAX_LAGS	(1 << 20)
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(2);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* ---- receiver ----------------------------------------------------------- */
 

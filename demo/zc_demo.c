@@ -27,14 +27,9 @@
 #include <unistd.h>
 
 #include "sendfile2.h"
+#include "zc_util.h"
 
 #define LEN	(128 << 10)
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(2);
-}
 
 static void tcp_pair(int *tx, int *rx)
 {

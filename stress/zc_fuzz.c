@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "sendfile2.h"
+#include "zc_util.h"
 
 /*
  * sendfile(2), splice(2) and send(2) errors, and the ones the series adds
@@ -64,8 +65,7 @@ static char *bad_page;
 
 static unsigned int rnd(void)
 {
-	seed = seed * 1103515245 + 12345;
-	return seed >> 8;
+	return zc_rand(&seed);
 }
 
 static void add(int fd)
@@ -243,22 +243,30 @@ static unsigned int optmem(int fd)
 	return mem[SK_MEMINFO_OPTMEM];
 }
 
-/* Read what is queued on an inet socket and its error queue. */
-static void drain(int fd)
+/* Read an inet socket's error queue, as an application would. */
+static void drain_errqueue(int fd)
 {
-	static char buf[65536];
 	char c[256];
 	int k;
 
-	for (k = 0; k < 1000; k++)
-		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
-			break;
 	for (k = 0; k < 1000; k++) {
 		struct msghdr m = { .msg_control = c, .msg_controllen = sizeof(c) };
 
 		if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
 			break;
 	}
+}
+
+/* Read what is queued on an inet socket and its error queue. */
+static void drain(int fd)
+{
+	static char buf[65536];
+	int k;
+
+	for (k = 0; k < 1000; k++)
+		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+			break;
+	drain_errqueue(fd);
 }
 
 /*
@@ -328,31 +336,23 @@ int main(int argc, char **argv)
 		int splice_call = rnd() % 3 == 0;
 		int in = pick_fd(), out = pick_fd();
 		size_t count = pick_count();
-		off_t o1, o2, *p1 = pick_off(&o1), *p2;
+		off_t o1, o2, *p1 = pick_off(&o1), *p2 = NULL;
+		unsigned int fl;
 		ssize_t r;
 
-		unsigned int fl;
-
-		if (splice_call) {
+		if (splice_call)
 			p2 = rnd() % 2 ? NULL : pick_off(&o2);
-			fl = pick_flags(1);
-			snprintf(current, sizeof(current),
-				 "call %lu: splice(in %d, out %d, count %zu, flags %#x)\n",
-				 n, in, out, count, fl);
-			cur_n = n + 1;
-			if (inject)
-				write(mif, "1", 1);
+		fl = pick_flags(splice_call);
+		snprintf(current, sizeof(current),
+			 "call %lu: %s(in %d, out %d, count %zu, flags %#x)\n",
+			 n, splice_call ? "splice" : "sendfile2", in, out, count, fl);
+		cur_n = n + 1;
+		if (inject)
+			write(mif, "1", 1);
+		if (splice_call)
 			r = splice(in, p1, out, p2, count, fl);
-		} else {
-			fl = pick_flags(0);
-			snprintf(current, sizeof(current),
-				 "call %lu: sendfile2(out %d, in %d, count %zu, flags %#x)\n",
-				 n, out, in, count, fl);
-			cur_n = n + 1;
-			if (inject)
-				write(mif, "1", 1);
+		else
 			r = sendfile2(out, in, p1, count, fl);
-		}
 		if (inject) {
 			int e = errno;
 
@@ -377,25 +377,13 @@ int main(int argc, char **argv)
 		}
 		if (n % 10000 == 0 && n)
 			printf("  %lu calls\n", n);
-		/* drain error queues now and then, as an application would;
-		 * only inet sockets: AF_UNIX would return 0-byte reads forever
+		/* drain error queues now and then; only inet sockets: AF_UNIX
+		 * would return 0-byte reads forever
 		 */
-		if (n % 1000 == 0) {
-			for (i = 0; i < (unsigned int)nfds; i++) {
-				char c[256];
-				int k;
-
-				if (!is_inet(fds[i]))
-					continue;
-				for (k = 0; k < 1000; k++) {
-					struct msghdr m = { .msg_control = c,
-							    .msg_controllen = sizeof(c) };
-
-					if (recvmsg(fds[i], &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-						break;
-				}
-			}
-		}
+		if (n % 1000 == 0)
+			for (i = 0; i < (unsigned int)nfds; i++)
+				if (is_inet(fds[i]))
+					drain_errqueue(fds[i]);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("zc_fuzz: %lu calls in %.1f s over %d descriptors: %lu succeeded",

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "sendfile2.h"
+#include "zc_util.h"
 
 #define NSOCK		64
 #define FILE_BYTES	(8 << 20)
@@ -78,22 +79,7 @@ static bool no_zc;		/* ZC_STRESS_NOZC=1: the same calls without the flags */
 
 static unsigned int rnd(void)
 {
-	rnd_state = rnd_state * 1103515245 + 12345;
-	return rnd_state >> 8;
-}
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(2);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return zc_rand(&rnd_state);
 }
 
 /*
@@ -414,7 +400,7 @@ static uint32_t optmem(int fd)
 int main(int argc, char **argv)
 {
 	unsigned long target = argc > 1 ? strtoul(argv[1], NULL, 0) : 12000;
-	double cap = argc > 2 ? atof(argv[2]) : 180, t0 = now(), t;
+	double cap = argc > 2 ? atof(argv[2]) : 180, t0 = now_s(), t;
 	unsigned long calls = 0, ok = 0, eagain = 0, enobufs = 0, other = 0;
 	unsigned long ids = 0, notified = 0, closed = 0, shut = 0, mutations = 0;
 	unsigned long failures = 0;
@@ -442,7 +428,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < 2; i++)
 		pthread_create(&rx[i], NULL, rx_main, (void *)(intptr_t)i);
 
-	while (calls < target && (t = now()) - t0 < cap) {
+	while (calls < target && (t = now_s()) - t0 < cap) {
 		struct conn *c = &conns[rnd() % NSOCK];
 		unsigned int dice = rnd() % 1000;
 		ssize_t r;
@@ -494,7 +480,7 @@ int main(int argc, char **argv)
 		if (calls % 64 == 0)
 			reap(c);
 		if (calls % 2000 == 0)
-			printf("  %lu calls, %.0f s\n", calls, now() - t0);
+			printf("  %lu calls, %.0f s\n", calls, now_s() - t0);
 	}
 
 	/* resume everything, drain, then collect every notification */
@@ -502,7 +488,7 @@ int main(int argc, char **argv)
 		conns[i].stalled = false;
 	for (i = 0; i < NSOCK; i++) {
 		struct conn *c = &conns[i];
-		double end = now() + 30;
+		double end = now_s() + 30;
 		uint32_t id, got;
 
 		if (c->closed)
@@ -514,7 +500,7 @@ int main(int argc, char **argv)
 			if (got == c->issued)
 				break;
 			usleep(10000);
-		} while (now() < end);
+		} while (now_s() < end);
 		ids += c->issued;
 		notified += got;
 		if (got != c->issued || c->dup || c->bad) {
@@ -532,11 +518,11 @@ int main(int argc, char **argv)
 	/* TCP: every byte sent arrived, exactly */
 	for (i = 0; i < NSOCK; i++) {
 		struct conn *c = &conns[i];
-		double end = now() + 30;
+		double end = now_s() + 30;
 
 		if (c->type != SOCK_STREAM || c->closed)
 			continue;
-		while (c->qhead != c->qtail && now() < end) {
+		while (c->qhead != c->qtail && now_s() < end) {
 			check_stream(c, NULL, 0);
 			usleep(10000);
 		}
@@ -569,7 +555,7 @@ int main(int argc, char **argv)
 	printf("zc_stress: %lu calls in %.1f s (%lu queued data, %lu EAGAIN, %lu ENOBUFS, %lu other errors); "
 	       "%lu IDs on open sockets, %lu notified; %lu sockets closed early, %lu shut down; "
 	       "%lu truncations of the in-flight file\n",
-	       calls, now() - t0, ok, eagain, enobufs, other, ids, notified, closed, shut,
+	       calls, now_s() - t0, ok, eagain, enobufs, other, ids, notified, closed, shut,
 	       mutations);
 	if (calls < target) {
 		printf("zc_stress: time cap reached before %lu calls\n", target);
