@@ -20,7 +20,7 @@ set +e
 vm_rc=${PIPESTATUS[0]}
 set -e
 say "log: ${log#"$TOP"/}; $(( $(date +%s) - t0 )) s in all"
-summary=$("$TOP/scripts/summarize.py" "$log"); rc=$?
+rc=0; summary=$("$TOP/scripts/summarize.py" "$log") || rc=$?
 if [ "$vm_rc" -ne 0 ] && [ "$rc" -eq 0 ]; then
 	echo "FAILED: the VM run exited with status $vm_rc"
 	rc=1

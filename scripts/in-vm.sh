@@ -15,11 +15,15 @@ mount -t debugfs none /sys/kernel/debug 2>/dev/null
 dbg=/sys/kernel/debug
 [ -e $dbg/kmemleak ] && echo clear > $dbg/kmemleak
 
-has selftests && ./run_kselftest.sh "$@"
-
 result() { # NAME STATUS
 	if [ "$2" -eq 0 ]; then echo "ok 1 $1"; else echo "not ok 1 $1"; fi
 }
+if has selftests; then
+	# Also a case of its own: a runner that fails without running a
+	# test (a wrong -t name) must not pass.
+	./run_kselftest.sh "$@"
+	result "kselftest runner: exit status 0" $?
+fi
 if has stress; then
 	echo "# zc_stress"
 	timeout 900 stress/zc_stress 12000 600 2>&1 | sed 's/^/# /'

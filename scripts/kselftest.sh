@@ -33,7 +33,8 @@ MK
 		grep -qw -- "$g" "$st/$dir/$prog" && need+=("$out/$dir/$g")
 	done
 	say "building $t${need:+ (${need[*]##*/})}"
-	[ ${#need[@]} -eq 0 ] || make -s -C "$st/$dir" OUTPUT="$out/$dir" \
+	# -B: the programs depend on the uapi headers, which lib.mk does not track
+	[ ${#need[@]} -eq 0 ] || make -B -s -C "$st/$dir" OUTPUT="$out/$dir" \
 		KHDR_INCLUDES="-isystem $KOUT/usr/include" "${need[@]}"
 	cp "$st/$dir/$prog" "${need[@]}" "$inst/$dir/"
 	for f in settings lib.sh; do

@@ -19,7 +19,7 @@ mapfile -t muts < <(if [ $# -gt 0 ]; then printf '%s\n' "$@"; else ls "$TOP"/mut
 "$TOP/scripts/kselftest.sh" >/dev/null
 
 restore() { git -C "$KSRC" checkout -q HEAD -- . ; }
-trap 'restore; warn "interrupted: run make kernel before booting ${KOUT#"$TOP"/} again"' INT TERM
+trap 'restore; warn "interrupted: run make kernel before booting ${KOUT#"$TOP"/} again"; exit 130' INT TERM
 
 results=$TOP/results; mkdir -p "$results"
 survived=0
@@ -39,7 +39,7 @@ for m in "${muts[@]}"; do
 		echo "CAUGHT $name: $(tail -1 <<<"$summary")"
 		# what caught it (a case failing in several runs is listed once)
 		grep '^FAILED' <<<"$summary" | sed 's/^FAILED: //' | sort | uniq -c |
-			awk '{ n = $1; $1 = ""; sub(/^ +/, ""); printf "    %s%s\n", $0, (n > 1 ? " (" n " runs)" : "") }'
+			awk '{ n = $1; $1 = ""; sub(/^ +/, ""); printf "    %s%s\n", $0, (n > 1 ? " (" n " runs)" : "") }' || true
 		grep -h -m3 '^# .*\(option memory charged\|optmem [0-9]* after\|unreferenced object\)' "$log" |
 			sed 's/^/    /' || true
 	else
