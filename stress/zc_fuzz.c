@@ -76,14 +76,15 @@ static void add(int fd)
 
 /* The call in progress, for the watchdog to name if it gets stuck. */
 static char current[160];
-static volatile unsigned long cur_n, seen_n, ticks;
+static volatile unsigned long cur_n, seen_n, ticks, stuck;
 
 static void on_alarm(int sig)
 {
 	if (cur_n != seen_n) {
 		seen_n = cur_n;
 		ticks = 0;
-	} else if (++ticks == 250) {	/* 5 s on one call */
+	} else if (++ticks == 250) {	/* 5 s on one call: a failure */
+		stuck++;
 		write(2, "zc_fuzz: stuck in ", 18);
 		write(2, current, strlen(current));
 	}
@@ -396,6 +397,10 @@ int main(int argc, char **argv)
 	it.it_interval.tv_usec = 0;
 	setitimer(ITIMER_REAL, &it, NULL);
 	leaked = check_optmem();
+	if (stuck) {
+		printf("zc_fuzz: %lu calls ran 5 s or more despite the 20 ms timer\n", stuck);
+		bad++;
+	}
 	if (inject && !errs[ENOMEM] && !errs[ENOBUFS]) {
 		printf("zc_fuzz: no call failed with ENOMEM or ENOBUFS: the fault injection missed\n");
 		bad++;

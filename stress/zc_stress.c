@@ -179,8 +179,17 @@ static void reap(struct conn *c)
 		if (serr->ee_origin != SO_EE_ORIGIN_ZEROCOPY) {
 			continue;	/* e.g. ICMP errors */
 		}
+		/* A range is [ee_info, ee_data] with no error; anything else,
+		 * or an ID never issued, is bad (and ends the walk: the IDs
+		 * stay far below UINT32_MAX, so the loop always stops).
+		 */
+		if (serr->ee_errno || serr->ee_data < serr->ee_info ||
+		    serr->ee_data >= MAX_IDS) {
+			c->bad++;
+			continue;
+		}
 		for (id = serr->ee_info; id <= serr->ee_data; id++) {
-			if (id >= c->issued || id >= MAX_IDS)
+			if (id >= c->issued)
 				c->bad++;
 			else if (c->seen[id]++)
 				c->dup++;
@@ -559,6 +568,11 @@ int main(int argc, char **argv)
 	       mutations);
 	if (calls < target) {
 		printf("zc_stress: time cap reached before %lu calls\n", target);
+		failures++;
+	}
+	/* A run where most calls queued nothing did not stress anything. */
+	if (ok < calls / 2) {
+		printf("zc_stress: only %lu of %lu calls queued data\n", ok, calls);
 		failures++;
 	}
 	printf("zc_stress: %s\n", failures || other ? "FAILED" : "OK");
