@@ -10,8 +10,9 @@ from collections import defaultdict
 
 res, accel = sys.argv[1], sys.argv[2]
 MODES = ["sendfile", "sendfile2_zc", "splice_zc", "read_send", "read_msgzc",
-         "uring_sendzc", "uring_splice"]
-NOTIFIED = {"sendfile2_zc", "splice_zc", "read_msgzc", "uring_sendzc"}
+         "uring_sendzc", "uring_splice", "uring_splice_zc"]
+NOTIFIED = {"sendfile2_zc", "splice_zc", "read_msgzc", "uring_sendzc",
+            "uring_splice_zc"}
 ERRQ = {"sendfile2_zc", "splice_zc", "read_msgzc"}
 
 runs = defaultdict(list)
@@ -52,7 +53,8 @@ out.append("# zc_bench results\n")
 out.append(f"Environment: see env.txt. **VM under {accel}**: absolute numbers "
            "mean little, and copies cost far more, relative to the rest, under "
            "TCG than on hardware. Compare modes within this run only, copy-free "
-           "with copy-free (sendfile, sendfile2_zc, splice_zc, uring_splice) and "
+           "with copy-free (sendfile, sendfile2_zc, splice_zc, uring_splice, "
+           "uring_splice_zc) and "
            "one-copy with one-copy (read_send, read_msgzc, uring_sendzc).\n")
 out.append("Medians of the repetitions; ± is the throughput spread "
            "(max - min) / median. Lag: call return to notification, microseconds. "
@@ -91,6 +93,15 @@ for path, proto in paths:
                 f"throughput ({z['cpu'] / s['cpu']:.2f}x its CPU per GB) and "
                 f"{z['gbs'] / u['gbs']:.2f}x the io_uring read + SEND_ZC "
                 f"wrapper's ({z['cpu'] / u['cpu']:.2f}x its CPU per GB)")
+        us, uz = (A.get((path, proto, size, m)) for m in
+                  ("uring_splice", "uring_splice_zc"))
+        if us and uz and u and us["gbs"] and u["gbs"]:
+            summary.append(
+                f"- {proto.upper()} {path}, {size // 1024} KiB per call: "
+                f"io_uring splice + SPLICE_F_ZC runs at "
+                f"{uz['gbs'] / us['gbs']:.2f}x io_uring splice's throughput "
+                f"({uz['cpu'] / us['cpu']:.2f}x its CPU per GB) and "
+                f"{uz['gbs'] / u['gbs']:.2f}x read + SEND_ZC's")
 
 out.append("\n## Per size\n")
 out.extend(summary)

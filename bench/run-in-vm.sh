@@ -5,7 +5,7 @@
 # Usage: run-in-vm.sh ZC_BENCH REPS SECONDS
 set -eu
 bin=$1 reps=$2 secs=$3
-modes="sendfile sendfile2_zc splice_zc read_send read_msgzc uring_sendzc uring_splice"
+modes="sendfile sendfile2_zc splice_zc read_send read_msgzc uring_sendzc uring_splice uring_splice_zc"
 
 ip netns add zctx
 ip netns add zcrx
@@ -32,7 +32,7 @@ for rep in $(seq 1 "$reps"); do
 		path=$1 proto=$2 addr=$3; shift 3
 		for size in "$@"; do
 			n=$((n + 1))
-			echo "  [$n/$runs] rep $rep: $path $proto $size bytes per call, 7 modes" >&2
+			echo "  [$n/$runs] rep $rep: $path $proto $size bytes per call, 8 modes" >&2
 			ip netns exec zctx "$bin" send "$addr" 9000 "$proto" "$size" "$secs" $modes |
 				sed "s/^/$path,$rep,/"
 		done

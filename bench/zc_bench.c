@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zc_bench: file -> socket transfer, seven ways, side by side.
+ * zc_bench: file -> socket transfer, eight ways, side by side.
  *
  *   zc_bench recv PORT
  *	drain TCP connections and UDP datagrams on PORT until killed
@@ -11,7 +11,7 @@
  *	mode,proto,size,bytes,seconds,cpu_s,syscalls,errq_reads,ids,copied,lag_p50_us,lag_p99_us
  *
  * Modes: sendfile sendfile2_zc splice_zc read_send read_msgzc uring_sendzc
- * uring_splice.  Notified modes keep at most WINDOW calls outstanding; the
+ * uring_splice uring_splice_zc.  Notified modes keep at most WINDOW calls outstanding; the
  * buffer modes reuse a buffer only after its notification, which is what
  * makes them safe.
  */
@@ -189,11 +189,16 @@ static void zc_window(int fd, struct zc *z, uint32_t max)
 /* ---- sender ------------------------------------------------------------- */
 
 enum mode { SENDFILE, SENDFILE2_ZC, SPLICE_ZC, READ_SEND, READ_MSGZC,
-	    URING_SENDZC, URING_SPLICE, NMODES };
+	    URING_SENDZC, URING_SPLICE, URING_SPLICE_ZC, NMODES };
 static const char *const mode_name[NMODES] = {
 	"sendfile", "sendfile2_zc", "splice_zc", "read_send", "read_msgzc",
-	"uring_sendzc", "uring_splice",
+	"uring_sendzc", "uring_splice", "uring_splice_zc",
 };
+
+static bool is_uring(enum mode m)
+{
+	return m == URING_SENDZC || m == URING_SPLICE || m == URING_SPLICE_ZC;
+}
 
 struct run {
 	int sock, file, pipe[2];
@@ -303,7 +308,24 @@ static ssize_t step(struct run *r, enum mode m)
 	}
 }
 
-/* io_uring: read into a registered buffer, then SEND_ZC from it. */
+/* Take one CQE; a notification releases the ID in its user_data. */
+static struct io_uring_cqe *uring_cqe(struct run *r)
+{
+	struct io_uring_cqe *cqe;
+
+	if (io_uring_wait_cqe(&r->ring, &cqe))
+		die("cqe");
+	if (cqe->flags & IORING_CQE_F_NOTIF)
+		zc_release(&r->z, cqe->user_data, cqe->user_data,
+			   cqe->res & IORING_NOTIF_USAGE_ZC_COPIED);
+	return cqe;
+}
+
+/*
+ * io_uring: file -> pipe -> socket, the second splice with SPLICE_F_ZC
+ * (a notification CQE per request); or read into a registered buffer,
+ * then SEND_ZC from it.
+ */
 static ssize_t step_uring(struct run *r, enum mode m)
 {
 	struct io_uring_cqe *cqe;
@@ -311,6 +333,36 @@ static ssize_t step_uring(struct run *r, enum mode m)
 	off_t off = next_off(r);
 	ssize_t sent = -1;
 	int slot, pending;
+
+	if (m == URING_SPLICE_ZC) {
+		while (r->z.issued - r->z.done > WINDOW - 1) {
+			r->syscalls++;
+			io_uring_cqe_seen(&r->ring, uring_cqe(r));
+		}
+		sqe = io_uring_get_sqe(&r->ring);
+		io_uring_prep_splice(sqe, r->file, off, r->pipe[1], -1, r->size, 0);
+		sqe->flags |= IOSQE_IO_LINK;
+		sqe->user_data = UINT64_MAX;
+		sqe = io_uring_get_sqe(&r->ring);
+		io_uring_prep_splice(sqe, r->pipe[0], -1, r->sock, -1, r->size,
+				     SPLICE_F_ZC);
+		sqe->user_data = r->z.issued;
+		r->syscalls++;
+		io_uring_submit_and_wait(&r->ring, 2);
+		for (pending = 2; pending;) {
+			cqe = uring_cqe(r);
+			if (!(cqe->flags & IORING_CQE_F_NOTIF)) {
+				if (cqe->user_data != UINT64_MAX) {
+					sent = cqe->res;
+					if (cqe->flags & IORING_CQE_F_MORE)
+						zc_issue(&r->z);
+				}
+				pending--;
+			}
+			io_uring_cqe_seen(&r->ring, cqe);
+		}
+		return sent;
+	}
 
 	if (m == URING_SPLICE) {
 		sqe = io_uring_get_sqe(&r->ring);
@@ -332,12 +384,7 @@ static ssize_t step_uring(struct run *r, enum mode m)
 	/* URING_SENDZC: slot reuse waits for its notification CQE */
 	while (r->z.issued - r->z.done > WINDOW - 1) {
 		r->syscalls++;
-		if (io_uring_wait_cqe(&r->ring, &cqe))
-			die("cqe");
-		if (cqe->flags & IORING_CQE_F_NOTIF)
-			zc_release(&r->z, cqe->user_data, cqe->user_data,
-				   cqe->res & IORING_NOTIF_USAGE_ZC_COPIED);
-		io_uring_cqe_seen(&r->ring, cqe);
+		io_uring_cqe_seen(&r->ring, uring_cqe(r));
 	}
 	slot = r->z.issued % WINDOW;
 	sqe = io_uring_get_sqe(&r->ring);
@@ -353,12 +400,8 @@ static ssize_t step_uring(struct run *r, enum mode m)
 	io_uring_submit_and_wait(&r->ring, 2);
 	/* the read and the send results; notifications come later */
 	for (pending = 2; pending;) {
-		if (io_uring_wait_cqe(&r->ring, &cqe))
-			die("cqe");
-		if (cqe->flags & IORING_CQE_F_NOTIF) {
-			zc_release(&r->z, cqe->user_data, cqe->user_data,
-				   cqe->res & IORING_NOTIF_USAGE_ZC_COPIED);
-		} else {
+		cqe = uring_cqe(r);
+		if (!(cqe->flags & IORING_CQE_F_NOTIF)) {
 			if (cqe->user_data != UINT64_MAX)
 				sent = cqe->res;
 			pending--;
@@ -404,7 +447,7 @@ static void run_mode(const char *addr, int port, int type, size_t size,
 		memset(r.buf[i], 0, size);
 		iov[i] = (struct iovec){ r.buf[i], size };
 	}
-	if (m == URING_SENDZC || m == URING_SPLICE) {
+	if (is_uring(m)) {
 		if (io_uring_queue_init(64, &r.ring, 0))
 			die("io_uring");
 		if (io_uring_register_buffers(&r.ring, iov, WINDOW))
@@ -415,8 +458,7 @@ static void run_mode(const char *addr, int port, int type, size_t size,
 	t0 = now_ns();
 	tend = t0 + secs * 1e9;
 	while (now_ns() < tend) {
-		ssize_t n = (m == URING_SENDZC || m == URING_SPLICE) ?
-			    step_uring(&r, m) : step(&r, m);
+		ssize_t n = is_uring(m) ? step_uring(&r, m) : step(&r, m);
 
 		if (n < 0 && errno != EAGAIN && errno != ENOBUFS)
 			die(mode_name[m]);
@@ -424,16 +466,9 @@ static void run_mode(const char *addr, int port, int type, size_t size,
 			r.bytes += n;
 	}
 	/* all notifications in, so the data is safe to change */
-	if (m == URING_SENDZC) {
-		struct io_uring_cqe *cqe;
-
-		while (r.z.done < r.z.issued &&
-		       !io_uring_wait_cqe(&r.ring, &cqe)) {
-			if (cqe->flags & IORING_CQE_F_NOTIF)
-				zc_release(&r.z, cqe->user_data, cqe->user_data,
-					   cqe->res & IORING_NOTIF_USAGE_ZC_COPIED);
-			io_uring_cqe_seen(&r.ring, cqe);
-		}
+	if (m == URING_SENDZC || m == URING_SPLICE_ZC) {
+		while (r.z.done < r.z.issued)
+			io_uring_cqe_seen(&r.ring, uring_cqe(&r));
 	} else {
 		zc_window(r.sock, &r.z, 0);
 	}
@@ -451,7 +486,7 @@ static void run_mode(const char *addr, int port, int type, size_t size,
 	       r.z.nlags ? r.z.lags_us[r.z.nlags * 99 / 100] : 0);
 	fflush(stdout);
 
-	if (m == URING_SENDZC || m == URING_SPLICE)
+	if (is_uring(m))
 		io_uring_queue_exit(&r.ring);
 	for (i = 0; i < WINDOW; i++)
 		free(r.buf[i]);

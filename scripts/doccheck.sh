@@ -16,7 +16,7 @@ docutils.core.publish_string(open(sys.argv[1]).read(), writer_name="null",
 PY
 # kernel-doc of the functions the series adds
 kd=$(cd "$KSRC" && scripts/kernel-doc -none -Wall net/core/skbuff.c net/socket.c fs/splice.c 2>&1 |
-	grep -E "msg_zerocopy_splice|sock_splice_zc|splice_to_socket" || true)
+	grep -E "msg_zerocopy_splice|sock_splice_zc|splice_to_socket|do_splice_ubuf" || true)
 [ -z "$kd" ] || { echo "$kd"; bad=1; }
 [ $bad -eq 0 ] || die "documentation checks failed"
 say "man pages, msg_zerocopy.rst and kernel-doc: clean"

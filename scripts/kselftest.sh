@@ -43,6 +43,12 @@ MK
 	[ -d "$st/$dir/lib/sh" ] && mkdir -p "$inst/$dir/lib" && cp -r "$st/$dir/lib/sh" "$inst/$dir/lib/"
 	echo "$t" >> "$inst/kselftest-list.txt"
 done
+# Upstream's Makefile skips sendfile2_zc's io_uring cases without liburing;
+# here they must run.
+if [ -x "$inst/net/sendfile2_zc" ] &&
+   ! nm -D "$inst/net/sendfile2_zc" | grep -qw io_uring_queue_init; then
+	die "sendfile2_zc was built without liburing (make deps installs liburing-dev)"
+fi
 # The stress and bad-input programs, run after the selftests by in-vm.sh.
 mkdir -p "$inst/stress"
 for p in zc_stress zc_fuzz; do
