@@ -1,10 +1,12 @@
 #!/bin/bash
 # Runs inside the VM: every mode over TCP and UDP across veth (receiver in
-# another namespace, draining), and UDP to a dummy device (no receiver, no
-# local delivery, so nothing is copied).  CSV on stdout, progress on stderr.
-# Usage: run-in-vm.sh ZC_BENCH REPS SECONDS
+# another namespace, draining), UDP to a dummy device (no receiver, no
+# local delivery, so nothing is copied), and, with NIC_ADDR:PORT, TCP out of
+# the VM's virtio-net NIC to a receiver on the host (nothing copied in the
+# VM either).  CSV on stdout, progress on stderr.
+# Usage: run-in-vm.sh ZC_BENCH REPS SECONDS [NIC_ADDR:PORT]
 set -eu
-bin=$1 reps=$2 secs=$3
+bin=$1 reps=$2 secs=$3 nic=${4:-}
 modes="sendfile sendfile2_zc splice_zc read_send read_msgzc uring_sendzc uring_splice uring_splice_zc"
 
 ip netns add zctx
@@ -22,18 +24,31 @@ rx=$!
 sleep 1
 
 echo "path,rep,mode,proto,size,bytes,seconds,cpu_s,syscalls,errq_reads,ids,copied,lag_p50_us,lag_p99_us"
-runs=$(( reps * (5 + 3 + 3) ))
+specs=("veth tcp 192.0.2.2 9000 zctx 4096 16384 65536 262144 1048576"
+       "veth udp 192.0.2.2 9000 zctx 4096 16384 32768"
+       "dummy udp 198.51.100.2 9000 zctx 4096 16384 32768")
+if [ -n "$nic" ]; then
+	# The NIC is in the initial namespace; its address came from DHCP.
+	if ip route get "${nic%:*}" >/dev/null 2>&1; then
+		specs+=("nic tcp ${nic%:*} ${nic#*:} - 4096 16384 65536 262144 1048576")
+	else
+		echo "no route to ${nic%:*}: the VM has no NIC, the nic rows are left out" >&2
+	fi
+fi
+runs=0
+for spec in "${specs[@]}"; do set -- $spec; runs=$((runs + $# - 5)); done
+runs=$((runs * reps))
 n=0
 for rep in $(seq 1 "$reps"); do
-	for spec in "veth tcp 192.0.2.2 4096 16384 65536 262144 1048576" \
-		    "veth udp 192.0.2.2 4096 16384 32768" \
-		    "dummy udp 198.51.100.2 4096 16384 32768"; do
+	for spec in "${specs[@]}"; do
 		set -- $spec
-		path=$1 proto=$2 addr=$3; shift 3
+		path=$1 proto=$2 addr=$3 port=$4 ns=$5; shift 5
+		in_ns=(ip netns exec "$ns")
+		[ "$ns" = - ] && in_ns=()
 		for size in "$@"; do
 			n=$((n + 1))
 			echo "  [$n/$runs] rep $rep: $path $proto $size bytes per call, 8 modes" >&2
-			ip netns exec zctx "$bin" send "$addr" 9000 "$proto" "$size" "$secs" $modes |
+			"${in_ns[@]}" "$bin" send "$addr" "$port" "$proto" "$size" "$secs" $modes |
 				sed "s/^/$path,$rep,/"
 		done
 	done

@@ -9,11 +9,17 @@
  *	for each MODE, send a page-cache file in SIZE-byte calls for SECONDS
  *	and print one CSV line:
  *	mode,proto,size,bytes,seconds,cpu_s,syscalls,errq_reads,ids,copied,lag_p50_us,lag_p99_us
+ *	(syscalls counts every system call of the sender, error queue reads and
+ *	polls included; errq_reads the reads that returned a notification)
  *
  * Modes: sendfile sendfile2_zc splice_zc read_send read_msgzc uring_sendzc
- * uring_splice uring_splice_zc.  Notified modes keep at most WINDOW calls outstanding; the
- * buffer modes reuse a buffer only after its notification, which is what
- * makes them safe.
+ * uring_splice uring_splice_zc.  Notified modes keep at most WINDOW calls
+ * outstanding and, like an event loop that reads the error queue (or the CQ
+ * ring) when it has to, reap notifications only when WINDOW calls are
+ * outstanding, until at most LOW_WATER are; the buffer modes reuse a buffer
+ * only after its notification, which is what makes them safe.  The lag of a
+ * notification is measured from the return of its call to the moment the
+ * program read it, so it includes that batching.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -49,7 +55,8 @@
 #define IORING_NOTIF_USAGE_ZC_COPIED	(1U << 31)
 #endif
 
-#define WINDOW		16		/* outstanding notified calls */
+#define WINDOW		64		/* outstanding notified calls, at most */
+#define LOW_WATER	(WINDOW / 2)	/* reaping stops here */
 #define FILE_BYTES	(32 << 20)	/* the file that is sent, in a loop */
 #define MAX_LAGS	(1 << 20)
 
@@ -103,7 +110,7 @@ struct zc {
 	unsigned char *seen;		/* per ID: released */
 	uint64_t *t_issue;		/* per ID: when the call returned */
 	uint32_t cap;
-	uint64_t errq_reads, copied, ids;
+	uint64_t errq_reads, errq_calls, copied, ids;
 	uint32_t *lags_us;
 	size_t nlags;
 };
@@ -156,8 +163,11 @@ static void zc_reap(int fd, struct zc *z, int ms)
 {
 	struct pollfd pfd = { .fd = fd };
 
-	if (ms && poll(&pfd, 1, ms) <= 0)
-		return;
+	if (ms) {
+		z->errq_calls++;
+		if (poll(&pfd, 1, ms) <= 0)
+			return;
+	}
 	for (;;) {
 		char control[128];
 		struct msghdr msg = { .msg_control = control,
@@ -165,6 +175,7 @@ static void zc_reap(int fd, struct zc *z, int ms)
 		struct sock_extended_err *serr;
 		struct cmsghdr *cm;
 
+		z->errq_calls++;
 		if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
 			return;
 		z->errq_reads++;
@@ -184,6 +195,15 @@ static void zc_window(int fd, struct zc *z, uint32_t max)
 {
 	while (z->issued - z->done > max)
 		zc_reap(fd, z, 1000);
+}
+
+/* Room for one more call: reap only when the window is full. */
+static void zc_room(int fd, struct zc *z)
+{
+	if (z->issued - z->done < WINDOW)
+		return;
+	zc_reap(fd, z, 0);
+	zc_window(fd, z, LOW_WATER);
 }
 
 /* ---- sender ------------------------------------------------------------- */
@@ -270,15 +290,14 @@ static ssize_t step(struct run *r, enum mode m)
 		r->syscalls++;
 		return sendfile(r->sock, r->file, &off, r->size);
 	case SENDFILE2_ZC:
-		zc_window(r->sock, &r->z, WINDOW - 1);
+		zc_room(r->sock, &r->z);
 		r->syscalls++;
 		n = sendfile2(r->sock, r->file, &off, r->size, SENDFILE_ZC);
 		if (n > 0)
 			zc_issue(&r->z);
-		zc_reap(r->sock, &r->z, 0);
 		return n;
 	case SPLICE_ZC:
-		zc_window(r->sock, &r->z, WINDOW - 1);
+		zc_room(r->sock, &r->z);
 		r->syscalls += 2;
 		n = splice(r->file, &off, r->pipe[1], NULL, r->size, 0);
 		if (n != (ssize_t)r->size)
@@ -287,7 +306,6 @@ static ssize_t step(struct run *r, enum mode m)
 		if (n != (ssize_t)r->size)
 			die("splice out");
 		zc_issue(&r->z);
-		zc_reap(r->sock, &r->z, 0);
 		return n;
 	case READ_SEND:
 		r->syscalls += 2;
@@ -295,13 +313,13 @@ static ssize_t step(struct run *r, enum mode m)
 		return send(r->sock, r->buf[0], r->size, 0);
 	case READ_MSGZC:
 		/* this buffer's previous send must be released first */
-		zc_window(r->sock, &r->z, WINDOW - 1);
+		zc_room(r->sock, &r->z);
+		b = r->buf[r->z.issued % WINDOW];
 		r->syscalls += 2;
 		xread(r->file, b, r->size, off);
 		n = send(r->sock, b, r->size, MSG_ZEROCOPY);
 		if (n > 0)
 			zc_issue(&r->z);
-		zc_reap(r->sock, &r->z, 0);
 		return n;
 	default:
 		return -1;
@@ -321,6 +339,25 @@ static struct io_uring_cqe *uring_cqe(struct run *r)
 	return cqe;
 }
 
+/* Room for one more request: reap notification CQEs only when full. */
+static void uring_room(struct run *r)
+{
+	if (r->z.issued - r->z.done < WINDOW)
+		return;
+	while (r->z.issued - r->z.done > LOW_WATER) {
+		struct io_uring_cqe *cqe;
+
+		if (io_uring_peek_cqe(&r->ring, &cqe)) {
+			r->syscalls++;	/* io_uring_enter() to wait */
+			cqe = uring_cqe(r);
+		} else if (cqe->flags & IORING_CQE_F_NOTIF) {
+			zc_release(&r->z, cqe->user_data, cqe->user_data,
+				   cqe->res & IORING_NOTIF_USAGE_ZC_COPIED);
+		}
+		io_uring_cqe_seen(&r->ring, cqe);
+	}
+}
+
 /*
  * io_uring: file -> pipe -> socket, the second splice with SPLICE_F_ZC
  * (a notification CQE per request); or read into a registered buffer,
@@ -335,10 +372,7 @@ static ssize_t step_uring(struct run *r, enum mode m)
 	int slot, pending;
 
 	if (m == URING_SPLICE_ZC) {
-		while (r->z.issued - r->z.done > WINDOW - 1) {
-			r->syscalls++;
-			io_uring_cqe_seen(&r->ring, uring_cqe(r));
-		}
+		uring_room(r);
 		sqe = io_uring_get_sqe(&r->ring);
 		io_uring_prep_splice(sqe, r->file, off, r->pipe[1], -1, r->size, 0);
 		sqe->flags |= IOSQE_IO_LINK;
@@ -382,10 +416,7 @@ static ssize_t step_uring(struct run *r, enum mode m)
 	}
 
 	/* URING_SENDZC: slot reuse waits for its notification CQE */
-	while (r->z.issued - r->z.done > WINDOW - 1) {
-		r->syscalls++;
-		io_uring_cqe_seen(&r->ring, uring_cqe(r));
-	}
+	uring_room(r);
 	slot = r->z.issued % WINDOW;
 	sqe = io_uring_get_sqe(&r->ring);
 	io_uring_prep_read_fixed(sqe, r->file, r->buf[slot], r->size, off, slot);
@@ -479,7 +510,7 @@ static void run_mode(const char *addr, int port, int type, size_t size,
 	printf("%s,%s,%zu,%llu,%.4f,%.4f,%llu,%llu,%llu,%llu,%u,%u\n",
 	       mode_name[m], type == SOCK_STREAM ? "tcp" : "udp", size,
 	       (unsigned long long)r.bytes, (t1 - t0) / 1e9, c1 - c0,
-	       (unsigned long long)r.syscalls,
+	       (unsigned long long)(r.syscalls + r.z.errq_calls),
 	       (unsigned long long)r.z.errq_reads,
 	       (unsigned long long)r.z.ids, (unsigned long long)r.z.copied,
 	       r.z.nlags ? r.z.lags_us[r.z.nlags / 2] : 0,

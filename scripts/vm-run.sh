@@ -3,7 +3,8 @@
 # Prints the command's output and exits with its exit status.
 # Usage: vm-run.sh 'COMMAND'
 # Environment: ZC_KVM=1 to use KVM instead of TCG (nested KVM hangs on the
-# machines this was developed on), ZC_VM_MEM (default 2G), ZC_VM_CPUS (2).
+# machines this was developed on), ZC_VM_MEM (default 2G), ZC_VM_CPUS (2),
+# ZC_VM_NET (a virtme-ng --network mode, e.g. user; none by default).
 . "$(dirname "$0")/common.sh"
 
 [ $# -eq 1 ] || die "usage: vm-run.sh 'COMMAND'"
@@ -13,6 +14,9 @@ accel=(--disable-kvm)
 [ "${ZC_KVM:-0}" = 1 ] && accel=()
 # The host's file systems are read-only in the VM but for ZC_VM_RWDIR.
 [ -n "${ZC_VM_RWDIR:-}" ] && accel+=(--rwdir "$ZC_VM_RWDIR")
+# ZC_VM_NET=user: a virtio-net NIC on QEMU's user network (the host is
+# 10.0.2.2 from inside, its loopback services reachable there).
+[ -n "${ZC_VM_NET:-}" ] && accel+=(--network "$ZC_VM_NET")
 
 # virtme-init starts the host's systemd-udevd to create /dev/virtio-ports/*;
 # without it the command's output and exit status are lost.
