@@ -49,6 +49,16 @@ if [ -x "$inst/net/sendfile2_zc" ] &&
    ! nm -D "$inst/net/sendfile2_zc" | grep -qw io_uring_queue_init; then
 	die "sendfile2_zc was built without liburing (make deps installs liburing-dev)"
 fi
+# sendfile2_zc as a 32-bit x86 program (no liburing for it here), run by
+# in-vm.sh through the kernel's IA32 emulation: the compat entry and the
+# 64-bit offset that a 32-bit caller passes.  Needs gcc-multilib.
+if [ -x "$inst/net/sendfile2_zc" ] && echo 'int main(void){return 0;}' |
+	gcc -m32 -x c -o /dev/null - 2>/dev/null; then
+	# (the harness's ASSERT_NE(NULL, ptr) casts pointers to uintmax_t)
+	gcc -m32 -O2 -Wall -Werror -Wno-pointer-to-int-cast \
+		-I"$st" -isystem "$KOUT/usr/include" \
+		-o "$inst/net/sendfile2_zc_32" "$st/net/sendfile2_zc.c" -lpthread
+fi
 # The stress and bad-input programs, run after the selftests by in-vm.sh.
 mkdir -p "$inst/stress"
 for p in zc_stress zc_fuzz; do
