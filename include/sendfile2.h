@@ -9,7 +9,8 @@
  *
  * flags 0 is sendfile(2).  SENDFILE_ZC asks a TCP or UDP socket to report on
  * its error queue, like MSG_ZEROCOPY, when it released the file's pages; see
- * man/man2/sendfile2.2 and Documentation/networking/msg_zerocopy.rst.
+ * sendfile(2) (man-pages/pages/man/man2/sendfile.2 until the man-pages
+ * project has it) and Documentation/networking/msg_zerocopy.rst.
  */
 #ifndef SENDFILE2_H
 #define SENDFILE2_H
