@@ -3,11 +3,15 @@
 # sid).  The system's apt configuration is never modified: the mirror URI is
 # read from it and only the suite is changed.
 # Usage: apt-private.sh SUITE apt-get|apt-cache ARGS...
+# SUITE:src configures the suite's source packages (deb-src) instead, for
+# `apt-get source` (its own directory, so binary suites fetch no Sources).
 . "$(dirname "$0")/common.sh"
 
 suite=$1; shift
 tool=$1; shift
-dir=$CACHE/apt/$suite
+type=deb
+case $suite in *:src) suite=${suite%:src}; type=deb-src;; esac
+dir=$CACHE/apt/$suite${type#deb}
 
 mirror_uri() {
 	local f uri=""
@@ -32,8 +36,8 @@ mirror_uri() {
 
 mkdir -p "$dir/lists/partial" "$dir/archives/partial" "$dir/etc/preferences.d"
 if [ ! -s "$dir/sources.list" ]; then
-	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
-		"$(mirror_uri)" "$suite" > "$dir/sources.list"
+	printf '%s [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
+		"$type" "$(mirror_uri)" "$suite" > "$dir/sources.list"
 fi
 opts=(
 	-o Dir::Etc::SourceList="$dir/sources.list"
@@ -48,7 +52,7 @@ opts=(
 )
 if [ "$tool" = update ]; then
 	# Refresh at most once a day.
-	if [ -z "$(find "$dir/lists" -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n1)" ]; then
+	if [ -z "$(find "$dir/lists" -maxdepth 1 \( -name '*Packages*' -o -name '*Sources*' \) -mtime -1 2>/dev/null | head -n1)" ]; then
 		apt-get "${opts[@]}" -qq update >/dev/null
 	fi
 	exit 0

@@ -9,7 +9,7 @@ nothing ran.
 import re
 import sys
 
-top = re.compile(r"^(not )?ok \d+ (selftests: \S+: \S+|kernel log has no splat|kmemleak reports no leak|kselftest runner: [^#]*?|zc_\w+: [^#]*?)( # .*)?$")
+top = re.compile(r"^(not )?ok \d+ (selftests: \S+: \S+|kernel log has no splat|kmemleak reports no leak|kselftest runner: [^#]*?|zc_\w+: [^#]*?|userspace: [^#]*?)( # .*)?$")
 nested = re.compile(r"^# (not )?ok \d+ (\S+)(.*)$")
 
 passed = failed = skipped = 0
