@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: mutants check-debug bench help deps base tree export status kernel selftests check run vm series man clean
+.PHONY: mutants check-debug bench httpd-bench help deps base tree export status kernel selftests check run vm series man cross clean
 
 help:
 	@echo "make run        demo: build if needed, boot, show what the series does"
@@ -17,8 +17,10 @@ help:
 	@echo "make mutants   deliberately broken kernels (mutants/) must fail the tests"
 	@echo "               (MUTANT=mutants/NAME.patch for one; ZC_FLAVOR=debug, ZC_PARTS=fuzz)"
 	@echo "make bench      benchmark: sendfile2+ZC vs sendfile, MSG_ZEROCOPY, io_uring (~5 min)"
-	@echo "make series     ready-to-mail series in out/series (To/Cc from get_maintainer.pl)"
-	@echo "make man        check that the man pages and the documentation render"
+	@echo "make httpd-bench  examples/zc_httpd (ZC, plain) and nginx under wrk, with in-place rewrites (~6 min)"
+	@echo "make series     ready-to-mail kernel and man-pages series in out/ (needs your git identity)"
+	@echo "make man        the man-pages patches apply and lint clean; the documentation renders"
+	@echo "make cross      build the compat paths for powerpc64, parisc64, arm64 (make check does too)"
 	@echo "make deps       install host packages (Debian 12, root)"
 
 deps:
@@ -43,10 +45,14 @@ mutants:
 	@$(S)/mutant.sh $(MUTANT)
 bench:
 	@$(S)/bench.sh
+httpd-bench:
+	@$(S)/httpd-bench.sh
 series:
 	@$(S)/series.sh
 man:
 	@$(S)/doccheck.sh
+cross:
+	@$(S)/cross.sh
 run:
 	@$(S)/run.sh
 vm:

@@ -13,12 +13,14 @@ say "[2/6] base + series";            "$TOP/scripts/tree.sh"
 say "[3/6] checkpatch --strict, docs"; "$TOP/scripts/checkpatch.sh"; "$TOP/scripts/doccheck.sh"
 say "[4/6] kernel";                   "$TOP/scripts/build.sh"
 say "[5/6] selftests";                "$TOP/scripts/kselftest.sh"
+say "[5/6] userspace: strace, LTP";   "$TOP/scripts/userspace.sh"
 say "[6/6] booting the VM ($([ "${ZC_KVM:-0}" = 1 ] && echo KVM || echo TCG)) and running the selftests"
 set +e
 "$TOP/scripts/vm-run.sh" "'$TOP/scripts/in-vm.sh' '$KOUT/kselftest' ${ZC_TESTS:+$(printf -- "-t %s " $ZC_TESTS)}" 2>&1 |
 	tee "$log"
 vm_rc=${PIPESTATUS[0]}
 set -e
+[ -n "$FLAVOR" ] || { say "cross-compiling the compat paths: powerpc64, parisc64, arm64"; "$TOP/scripts/cross.sh" 2>&1 | tee -a "$log" || true; }
 say "log: ${log#"$TOP"/}; $(( $(date +%s) - t0 )) s in all"
 rc=0; summary=$("$TOP/scripts/summarize.py" "$log") || rc=$?
 if [ "$vm_rc" -ne 0 ] && [ "$rc" -eq 0 ]; then

@@ -5,7 +5,18 @@
 
 PKGS=(build-essential flex bison bc libelf-dev libssl-dev cpio busybox-static
       ccache qemu-system-x86 udev liburing-dev rsync iproute2 ethtool kmod
-      python3 python3-docutils python3-ply python3-git gnuplot-nox groff-base perl git xz-utils)
+      python3 python3-docutils python3-ply python3-git gnuplot-nox groff-base perl git xz-utils
+      nginx wrk curl)
+# scripts/userspace.sh: Debian's strace source package, rebuilt with a patch.
+PKGS+=(autoconf automake gawk dpkg-dev patch)
+# -m32 selftest build (kselftest.sh)
+PKGS+=(gcc-multilib)
+# make series (git send-email --dry-run needs Mail::Address) and make man
+PKGS+=(git-email libmailtools-perl mandoc)
+# make cross: parisc64 with GCC; powerpc64 and arm64 with clang-19 (the
+# kernel needs clang >= 17; Debian 12's gcc-12-powerpc64-linux-gnu and
+# gcc-12-aarch64-linux-gnu conflict with gcc-multilib)
+PKGS+=(gcc-hppa64-linux-gnu clang-19 lld-19 llvm-19)
 VNG_SUITE=sid
 
 missing=()

@@ -3,11 +3,11 @@
 # the stress and bad-input programs, then checks of the kernel log (and, on
 # the debug kernel, kmemleak).  Each check prints a KTAP result line.
 # Usage: in-vm.sh KSELFTEST_DIR [RUNNER ARGS]
-# ZC_PARTS: what to run, default "selftests stress fuzz" (runner arguments
+# ZC_PARTS: what to run, default "selftests compat32 stress fuzz userspace" (runner arguments
 # alone imply "selftests"); the kernel log checks always run.
 set -u
 dir=$1; shift
-parts=${ZC_PARTS:-selftests stress fuzz}
+parts=${ZC_PARTS:-selftests compat32 stress fuzz userspace}
 [ $# -gt 0 ] && parts=${ZC_PARTS:-selftests}
 has() { case " $parts " in *" $1 "*) return 0;; esac; return 1; }
 cd "$dir" || exit 2
@@ -23,6 +23,15 @@ if has selftests; then
 	# test (a wrong -t name) must not pass.
 	./run_kselftest.sh "$@"
 	result "kselftest runner: exit status 0" $?
+fi
+if has compat32 && [ -x net/sendfile2_zc_32 ]; then
+	# The 32-bit x86 build of sendfile2_zc (kselftest.sh), on loopback in
+	# a namespace of its own: sendfile2() through the IA32 entry, with the
+	# 64-bit offset a 32-bit program passes.
+	echo "# sendfile2_zc, 32-bit build"
+	unshare -n sh -c 'ip link set lo up && cd net && ./sendfile2_zc_32' 2>&1 |
+		sed 's/^/# /'
+	result "sendfile2_zc (32-bit build, IA32 emulation)" "${PIPESTATUS[0]}"
 fi
 if has stress; then
 	echo "# zc_stress"
@@ -53,6 +62,53 @@ if has fuzz; then
 		result "zc_fuzz: allocation failures lose nothing" "${PIPESTATUS[0]}"
 		echo 0 > $dbg/failslab/probability
 		echo 0 > $dbg/fail_page_alloc/probability
+	fi
+fi
+
+if has userspace; then
+	# userspace/: strace with the sendfile2 decoder, strace's own tests for
+	# it, and the LTP tests, as built by scripts/userspace.sh.
+	us=$(cd .. && pwd)/userspace
+	if [ ! -x "$us/strace" ]; then
+		echo "ok 1 userspace: strace, LTP # SKIP not built (scripts/userspace.sh)"
+	else
+		echo "# userspace: strace -a1 -e trace=sendfile2,splice zc_trace"
+		(cd /tmp && "$us/strace" -a1 -o /tmp/zc_trace.strace -e trace=sendfile2,splice "$us/zc_trace")
+		rc=$?
+		grep -v '^#' "$us/zc_trace.expected" | diff -u - /tmp/zc_trace.strace | sed 's/^/# /'
+		d=${PIPESTATUS[1]}
+		result "userspace: strace decodes sendfile2 and SPLICE_F_ZC" $((rc || d))
+
+		echo "# userspace: strace -a1 -e trace=sendfile2 zc_demo"
+		(cd /tmp && "$us/strace" -a1 -o /tmp/zc_demo.strace -e trace=sendfile2 "$us/zc_demo" >/dev/null)
+		rc=$?
+		sed -E 's/^sendfile2\([0-9]+, [0-9]+, /sendfile2(FD, FD, /' /tmp/zc_demo.strace |
+			diff -u - <(printf '%s\n' \
+			'sendfile2(FD, FD, [0] => [131072], 131072, SENDFILE_ZC) = 131072' \
+			'sendfile2(FD, FD, [0] => [4096], 4096, SENDFILE_ZC) = 4096' \
+			'sendfile2(FD, FD, [0] => [4096], 4096, SENDFILE_ZC) = 4096' \
+			'sendfile2(FD, FD, [0] => [4096], 4096, SENDFILE_ZC) = 4096' \
+			'+++ exited with 0 +++') | sed 's/^/# /'
+		d=${PIPESTATUS[1]}
+		result "userspace: strace decodes the demo's sendfile2 calls" $((rc || d))
+
+		# strace's own tests, in a writable copy of their directory, run
+		# the way its `make check` runs them (77, skipped, fails here).
+		rm -rf /tmp/strace-tests && cp -a "$us/strace-tests" /tmp/strace-tests
+		for t in sendfile2 sendfile splice; do
+			(cd /tmp/strace-tests/tests && srcdir=. env STRACE_ARCH="$(uname -m)" \
+				STRACE_NATIVE_ARCH="$(uname -m)" SIZEOF_KERNEL_LONG_T=8 \
+				SIZEOF_LONG=8 MIPS_ABI= ./run.sh ./$t.gen.test) 2>&1 | sed 's/^/# /'
+			result "userspace: strace's test $t.gen.test" "${PIPESTATUS[0]}"
+		done
+
+		# LTP's exit status: 0 when all passed, else the OR of 1 (TFAIL),
+		# 2 (TBROK), 4 (TWARN), or 32 when all was TCONF: on this kernel
+		# anything but 0 fails.
+		for t in sendfile2_01 sendfile2_02; do
+			(cd /tmp && "$us/$t") 2>&1 | sed 's/^/# /'
+			result "userspace: LTP $t" "${PIPESTATUS[0]}"
+		done
 	fi
 fi
 
