@@ -17,7 +17,7 @@ help:
 	@echo "make mutants   deliberately broken kernels (mutants/) must fail the tests"
 	@echo "               (MUTANT=mutants/NAME.patch for one; ZC_FLAVOR=debug, ZC_PARTS=fuzz)"
 	@echo "make bench      benchmark: sendfile2+ZC vs sendfile, MSG_ZEROCOPY, io_uring (~5 min)"
-	@echo "make httpd-bench  examples/zc_httpd (ZC, plain) and nginx under wrk, with in-place rewrites (~6 min)"
+	@echo "make httpd-bench  examples/zc_httpd (ZC, plain) and nginx under wrk, with in-place rewrites (~7 min)"
 	@echo "make series     ready-to-mail kernel and man-pages series in out/ (needs your git identity)"
 	@echo "make man        the man-pages patches apply and lint clean; the documentation renders"
 	@echo "make cross      build the compat paths for powerpc64, parisc64, arm64 (make check does too)"

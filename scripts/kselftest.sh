@@ -66,4 +66,8 @@ for p in zc_stress zc_fuzz; do
 		-D_FILE_OFFSET_BITS=64 -I"$TOP/include" -isystem "$KOUT/usr/include" \
 		-o "$inst/stress/$p" "$TOP/stress/$p.c" -lpthread
 done
+# examples/zc_httpd.c, run by in-vm.sh's httpd part (examples/httpd-test.sh).
+mkdir -p "$inst/httpd"
+gcc -O2 -Wall -Wextra -Werror -D_FILE_OFFSET_BITS=64 -I"$TOP/include" \
+	-isystem "$KOUT/usr/include" -o "$inst/httpd/zc_httpd" "$TOP/examples/zc_httpd.c"
 say "selftests installed in ${inst#"$TOP"/}"
