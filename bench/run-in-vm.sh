@@ -1,10 +1,12 @@
 #!/bin/bash
 # Runs inside the VM: every mode over TCP and UDP across veth (receiver in
 # another namespace, draining), UDP to a dummy device (no receiver, no
-# local delivery, so nothing is copied), and, with NIC_ADDR:PORT, TCP out of
-# the VM's virtio-net NIC to a receiver on the host (nothing copied in the
-# VM either).  CSV on stdout, progress on stderr.
-# Usage: run-in-vm.sh ZC_BENCH REPS SECONDS [NIC_ADDR:PORT]
+# local delivery, so nothing is copied), and, with NIC, TCP out of the VM's
+# virtio-net NIC to a receiver on the host.  NIC is PATH:ADDR:PEER:PORT:
+# "tap:ADDR:PEER:PORT" gives the NIC (MAC 52:54:00:4d:00:02) the address
+# ADDR/24; "nic:-:PEER:PORT" uses the address DHCP gave.  CSV on stdout,
+# progress on stderr.
+# Usage: run-in-vm.sh ZC_BENCH REPS SECONDS [NIC]
 set -eu
 bin=$1 reps=$2 secs=$3 nic=${4:-}
 modes="sendfile sendfile2_zc splice_zc read_send read_msgzc uring_sendzc uring_splice uring_splice_zc"
@@ -28,11 +30,22 @@ specs=("veth tcp 192.0.2.2 9000 zctx 4096 16384 65536 262144 1048576"
        "veth udp 192.0.2.2 9000 zctx 4096 16384 32768"
        "dummy udp 198.51.100.2 9000 zctx 4096 16384 32768")
 if [ -n "$nic" ]; then
-	# The NIC is in the initial namespace; its address came from DHCP.
-	if ip route get "${nic%:*}" >/dev/null 2>&1; then
-		specs+=("nic tcp ${nic%:*} ${nic#*:} - 4096 16384 65536 262144 1048576")
+	IFS=: read -r npath naddr npeer nport <<< "$nic"
+	if [ "$naddr" != - ]; then
+		for d in /sys/class/net/*; do
+			[ "$(cat "$d/address")" = 52:54:00:4d:00:02 ] || continue
+			ip addr add "$naddr/24" dev "${d##*/}"
+			ip link set "${d##*/}" up
+			echo "NIC ${d##*/}: $(ethtool -k "${d##*/}" 2>/dev/null |
+				grep -E '^(scatter-gather|tx-checksumming|tcp-segmentation-offload):' |
+				tr -d '\t' | tr '\n' ' ')" >&2
+		done
+	fi
+	# The NIC is in the initial namespace.
+	if ip route get "$npeer" >/dev/null 2>&1; then
+		specs+=("$npath tcp $npeer $nport - 4096 16384 65536 262144 1048576")
 	else
-		echo "no route to ${nic%:*}: the VM has no NIC, the nic rows are left out" >&2
+		echo "no route to $npeer: the VM has no NIC, the $npath rows are left out" >&2
 	fi
 fi
 runs=0

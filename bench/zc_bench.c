@@ -13,10 +13,12 @@
  *	polls included; errq_reads the reads that returned a notification)
  *
  * Modes: sendfile sendfile2_zc splice_zc read_send read_msgzc uring_sendzc
- * uring_splice uring_splice_zc.  Notified modes keep at most WINDOW calls
- * outstanding and, like an event loop that reads the error queue (or the CQ
- * ring) when it has to, reap notifications only when WINDOW calls are
- * outstanding, until at most LOW_WATER are; the buffer modes reuse a buffer
+ * uring_splice uring_splice_zc.  Notified modes keep at most a window of
+ * calls outstanding: WINDOW_BYTES (as much as a TCP send buffer holds) but
+ * at least WINDOW_MIN and at most WINDOW_MAX calls.  Like an event loop that
+ * reads the error queue (or the CQ ring) when it has to, they reap
+ * notifications only when the window is full, until at most half of it is
+ * outstanding; the buffer modes reuse a buffer
  * only after its notification, which is what makes them safe.  The lag of a
  * notification is measured from the return of its call to the moment the
  * program read it, so it includes that batching.
@@ -55,8 +57,10 @@
 #define IORING_NOTIF_USAGE_ZC_COPIED	(1U << 31)
 #endif
 
-#define WINDOW		64		/* outstanding notified calls, at most */
-#define LOW_WATER	(WINDOW / 2)	/* reaping stops here */
+#define WINDOW_BYTES	(4 << 20)	/* outstanding notified bytes, at most */
+#define WINDOW_MIN	64		/* ... but this many calls in any case */
+#define WINDOW_MAX	1024
+static unsigned int window, low_water;	/* of the current run, in calls */
 #define FILE_BYTES	(32 << 20)	/* the file that is sent, in a loop */
 #define MAX_LAGS	(1 << 20)
 
@@ -200,10 +204,10 @@ static void zc_window(int fd, struct zc *z, uint32_t max)
 /* Room for one more call: reap only when the window is full. */
 static void zc_room(int fd, struct zc *z)
 {
-	if (z->issued - z->done < WINDOW)
+	if (z->issued - z->done < window)
 		return;
 	zc_reap(fd, z, 0);
-	zc_window(fd, z, LOW_WATER);
+	zc_window(fd, z, low_water);
 }
 
 /* ---- sender ------------------------------------------------------------- */
@@ -226,7 +230,7 @@ struct run {
 	off_t off;
 	uint64_t bytes, syscalls;
 	struct zc z;
-	char *buf[WINDOW];
+	char *buf[WINDOW_MAX];
 	struct io_uring ring;
 };
 
@@ -282,7 +286,7 @@ static ssize_t xread(int fd, char *buf, size_t len, off_t off)
 static ssize_t step(struct run *r, enum mode m)
 {
 	off_t off = next_off(r);
-	char *b = r->buf[r->z.issued % WINDOW];
+	char *b = r->buf[r->z.issued % window];
 	ssize_t n;
 
 	switch (m) {
@@ -314,7 +318,7 @@ static ssize_t step(struct run *r, enum mode m)
 	case READ_MSGZC:
 		/* this buffer's previous send must be released first */
 		zc_room(r->sock, &r->z);
-		b = r->buf[r->z.issued % WINDOW];
+		b = r->buf[r->z.issued % window];
 		r->syscalls += 2;
 		xread(r->file, b, r->size, off);
 		n = send(r->sock, b, r->size, MSG_ZEROCOPY);
@@ -342,9 +346,9 @@ static struct io_uring_cqe *uring_cqe(struct run *r)
 /* Room for one more request: reap notification CQEs only when full. */
 static void uring_room(struct run *r)
 {
-	if (r->z.issued - r->z.done < WINDOW)
+	if (r->z.issued - r->z.done < window)
 		return;
-	while (r->z.issued - r->z.done > LOW_WATER) {
+	while (r->z.issued - r->z.done > low_water) {
 		struct io_uring_cqe *cqe;
 
 		if (io_uring_peek_cqe(&r->ring, &cqe)) {
@@ -417,7 +421,7 @@ static ssize_t step_uring(struct run *r, enum mode m)
 
 	/* URING_SENDZC: slot reuse waits for its notification CQE */
 	uring_room(r);
-	slot = r->z.issued % WINDOW;
+	slot = r->z.issued % window;
 	sqe = io_uring_get_sqe(&r->ring);
 	io_uring_prep_read_fixed(sqe, r->file, r->buf[slot], r->size, off, slot);
 	sqe->flags |= IOSQE_IO_LINK;
@@ -462,16 +466,21 @@ static void run_mode(const char *addr, int port, int type, size_t size,
 		     double secs, enum mode m, int file)
 {
 	struct run r = { .file = file, .size = size };
-	struct iovec iov[WINDOW];
+	struct iovec iov[WINDOW_MAX];
 	double c0, c1;
 	uint64_t t0, t1, tend;
-	int i, big = 1 << 20;
+	unsigned int i;
+	int big = 1 << 20;
 
+	window = WINDOW_BYTES / size;
+	window = window < WINDOW_MIN ? WINDOW_MIN :
+		 window > WINDOW_MAX ? WINDOW_MAX : window;
+	low_water = window / 2;
 	zc_init(&r.z);
 	r.sock = connect_to(addr, port, type);
 	if (pipe(r.pipe) || fcntl(r.pipe[1], F_SETPIPE_SZ, big) < 0)
 		die("pipe");
-	for (i = 0; i < WINDOW; i++) {
+	for (i = 0; i < window; i++) {
 		r.buf[i] = aligned_alloc(4096, size);
 		if (!r.buf[i])
 			die("alloc");
@@ -481,7 +490,7 @@ static void run_mode(const char *addr, int port, int type, size_t size,
 	if (is_uring(m)) {
 		if (io_uring_queue_init(64, &r.ring, 0))
 			die("io_uring");
-		if (io_uring_register_buffers(&r.ring, iov, WINDOW))
+		if (io_uring_register_buffers(&r.ring, iov, window))
 			die("register buffers");
 	}
 
@@ -519,7 +528,7 @@ static void run_mode(const char *addr, int port, int type, size_t size,
 
 	if (is_uring(m))
 		io_uring_queue_exit(&r.ring);
-	for (i = 0; i < WINDOW; i++)
+	for (i = 0; i < window; i++)
 		free(r.buf[i]);
 	close(r.pipe[0]);
 	close(r.pipe[1]);

@@ -4,7 +4,8 @@
 # Usage: vm-run.sh 'COMMAND'
 # Environment: ZC_KVM=1 to use KVM instead of TCG (nested KVM hangs on the
 # machines this was developed on), ZC_VM_MEM (default 2G), ZC_VM_CPUS (2),
-# ZC_VM_NET (a virtme-ng --network mode, e.g. user; none by default).
+# ZC_VM_NET (virtme-ng --network modes, e.g. user; none by default),
+# ZC_VM_QEMU_OPTS (more QEMU arguments).
 . "$(dirname "$0")/common.sh"
 
 [ $# -eq 1 ] || die "usage: vm-run.sh 'COMMAND'"
@@ -16,7 +17,10 @@ accel=(--disable-kvm)
 [ -n "${ZC_VM_RWDIR:-}" ] && accel+=(--rwdir "$ZC_VM_RWDIR")
 # ZC_VM_NET=user: a virtio-net NIC on QEMU's user network (the host is
 # 10.0.2.2 from inside, its loopback services reachable there).
-[ -n "${ZC_VM_NET:-}" ] && accel+=(--network "$ZC_VM_NET")
+# Several modes, space-separated, give several NICs in that order.
+for net in ${ZC_VM_NET:-}; do accel+=(--network "$net"); done
+# ZC_VM_QEMU_OPTS: more QEMU arguments, e.g. a NIC on a host tap device.
+[ -n "${ZC_VM_QEMU_OPTS:-}" ] && accel+=("--qemu-opts=$ZC_VM_QEMU_OPTS")
 
 # virtme-init starts the host's systemd-udevd to create /dev/virtio-ports/*;
 # without it the command's output and exit status are lost.
