@@ -24,14 +24,20 @@ if has selftests; then
 	./run_kselftest.sh "$@"
 	result "kselftest runner: exit status 0" $?
 fi
-if has compat32 && [ -x net/sendfile2_zc_32 ]; then
-	# The 32-bit x86 build of sendfile2_zc (kselftest.sh), on loopback in
-	# a namespace of its own: sendfile2() through the IA32 entry, with the
-	# 64-bit offset a 32-bit program passes.
-	echo "# sendfile2_zc, 32-bit build"
-	unshare -n sh -c 'ip link set lo up && cd net && ./sendfile2_zc_32' 2>&1 |
-		sed 's/^/# /'
-	result "sendfile2_zc (32-bit build, IA32 emulation)" "${PIPESTATUS[0]}"
+if has compat32; then
+	# The 32-bit x86 builds of sendfile2_zc (kselftest.sh), on loopback
+	# in a namespace of their own: sendfile2() through the IA32 entry,
+	# with the 64-bit offset a 32-bit program passes, and through the x32
+	# ABI (the 64-bit entry, 32-bit pointers).
+	for abi in 32 x32; do
+		[ -x net/sendfile2_zc_$abi ] || continue
+		what="IA32 emulation"
+		[ $abi = x32 ] && what="x32 ABI"
+		echo "# sendfile2_zc, -m$abi build"
+		unshare -n sh -c "ip link set lo up && cd net && ./sendfile2_zc_$abi" 2>&1 |
+			sed 's/^/# /'
+		result "zc_compat: sendfile2_zc -m$abi build ($what)" "${PIPESTATUS[0]}"
+	done
 fi
 if has stress; then
 	echo "# zc_stress"

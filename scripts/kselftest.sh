@@ -49,16 +49,19 @@ if [ -x "$inst/net/sendfile2_zc" ] &&
    ! nm -D "$inst/net/sendfile2_zc" | grep -qw io_uring_queue_init; then
 	die "sendfile2_zc was built without liburing (make deps installs liburing-dev)"
 fi
-# sendfile2_zc as a 32-bit x86 program (no liburing for it here), run by
-# in-vm.sh through the kernel's IA32 emulation: the compat entry and the
-# 64-bit offset that a 32-bit caller passes.  Needs gcc-multilib.
-if [ -x "$inst/net/sendfile2_zc" ] && echo 'int main(void){return 0;}' |
-	gcc -m32 -x c -o /dev/null - 2>/dev/null; then
+# sendfile2_zc as 32-bit x86 programs (no liburing for them here), run by
+# in-vm.sh: -m32 through the kernel's IA32 emulation (the compat entry, the
+# 64-bit offset that a 32-bit caller passes), -mx32 through the x32 ABI
+# (the 64-bit entry with 32-bit pointers).  Needs gcc-multilib.
+for abi in 32 x32; do
+	[ -x "$inst/net/sendfile2_zc" ] || break
+	echo 'int main(void){return 0;}' | gcc -m$abi -x c -o /dev/null - 2>/dev/null ||
+		{ warn "gcc -m$abi cannot link here: sendfile2_zc_$abi not built"; continue; }
 	# (the harness's ASSERT_NE(NULL, ptr) casts pointers to uintmax_t)
-	gcc -m32 -O2 -Wall -Werror -Wno-pointer-to-int-cast \
+	gcc -m$abi -O2 -Wall -Werror -Wno-pointer-to-int-cast \
 		-I"$st" -isystem "$KOUT/usr/include" \
-		-o "$inst/net/sendfile2_zc_32" "$st/net/sendfile2_zc.c" -lpthread
-fi
+		-o "$inst/net/sendfile2_zc_$abi" "$st/net/sendfile2_zc.c" -lpthread
+done
 # The stress and bad-input programs, run after the selftests by in-vm.sh.
 mkdir -p "$inst/stress"
 for p in zc_stress zc_fuzz; do

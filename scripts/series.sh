@@ -113,6 +113,10 @@ def fix(path, to, cc, extra=(), cover_page=None):
                   lambda m: (name if ph.search(m.group(1)) else m.group(1)) + " " + m.group(2),
                   body, flags=re.M)
     if cover_page:
+        # base-commit: names the workbench's local commit of Debian's
+        # linux-source tree, which no reader can fetch; the cover letter
+        # names the upstream release instead.
+        body = re.sub(r"^base-commit: [0-9a-f]{40}\n", "", body, flags=re.M)
         text = open(cover_page, encoding="utf-8").read().rstrip("\n")
         intro = ("The man-pages patches, sent in reply to this message, document\n"
                  "sendfile2() in sendfile(2), SPLICE_F_ZC in splice(2), and its\n"
