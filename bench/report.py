@@ -26,7 +26,7 @@ def med(xs):
 
 
 def agg(rows):
-    gbs, cpu, sc, eq, p50, p99, cop = [], [], [], [], [], [], []
+    gbs, cpu, sc, eq, p50, p99, cop, nob = [], [], [], [], [], [], [], []
     for r in rows:
         gb = int(r["bytes"]) / 1e9
         if gb <= 0:
@@ -35,6 +35,7 @@ def agg(rows):
         cpu.append(float(r["cpu_s"]) / gb)
         sc.append(int(r["syscalls"]) / gb)
         eq.append(int(r["errq_reads"]) / (int(r["bytes"]) / 2**20))
+        nob.append(int(r.get("enobufs") or 0))
         if int(r["ids"]):
             p50.append(int(r["lag_p50_us"]))
             p99.append(int(r["lag_p99_us"]))
@@ -42,7 +43,7 @@ def agg(rows):
     m = med(gbs)
     spread = (max(gbs) - min(gbs)) / m * 100 if gbs and m else float("nan")
     return dict(gbs=m, spread=spread, cpu=med(cpu), sc=med(sc), eq=med(eq),
-                p50=med(p50), p99=med(p99), cop=med(cop), n=len(gbs))
+                p50=med(p50), p99=med(p99), cop=med(cop), nob=med(nob), n=len(gbs))
 
 
 A = {k: agg(v) for k, v in runs.items()}
@@ -69,15 +70,17 @@ out.append(f"Environment: see env.txt. **VM under {accel}**: absolute numbers "
 out.append("Medians of the repetitions; ± is the throughput spread "
            "(max - min) / median. Lag: call return to notification, microseconds. "
            "COPIED: fraction of notified IDs with SO_EE_CODE_ZEROCOPY_COPIED "
-           "(io_uring: IORING_NOTIF_USAGE_ZC_COPIED).\n")
+           "(io_uring: IORING_NOTIF_USAGE_ZC_COPIED). ENOBUFS: calls refused "
+           "because option memory was full, after which the sender reads "
+           "notifications.\n")
 
 summary = []
 for path, proto in paths:
     where = WHERE.get(path, path)
     out.append(f"\n## {proto.upper()} {where}\n")
     out.append("| size | mode | GB/s | CPU s/GB | syscalls/GB | errq reads/MiB | "
-               "lag p50 | lag p99 | COPIED |")
-    out.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+               "lag p50 | lag p99 | COPIED | ENOBUFS |")
+    out.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     sizes = sorted({k[2] for k in A if k[0] == path and k[1] == proto})
     for size in sizes:
         for m in MODES:
@@ -91,8 +94,8 @@ for path, proto in paths:
                 f"{a['eq']:.2f} |" if m in ERRQ else
                 f"| {size // 1024} KiB | {m} | {a['gbs']:.3f} ±{a['spread']:.0f}% | "
                 f"{a['cpu']:.2f} | {a['sc']:.0f} | - |")
-            out[-1] += (f" {a['p50']:.0f} | {a['p99']:.0f} | {a['cop']:.0%} |"
-                        if notified else " - | - | - |")
+            out[-1] += (f" {a['p50']:.0f} | {a['p99']:.0f} | {a['cop']:.0%} | {a['nob']:.0f} |"
+                        if notified else " - | - | - | - |")
         s, z, u = (A.get((path, proto, size, m)) for m in
                    ("sendfile", "sendfile2_zc", "uring_sendzc"))
         if s and z and u and s["gbs"] and u["gbs"]:

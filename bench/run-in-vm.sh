@@ -7,7 +7,7 @@
 # ADDR/24; "nic:-:PEER:PORT" uses the address DHCP gave.  CSV on stdout,
 # progress on stderr.
 # Usage: run-in-vm.sh ZC_BENCH REPS SECONDS [NIC]
-set -eu
+set -euo pipefail
 bin=$1 reps=$2 secs=$3 nic=${4:-}
 modes="sendfile sendfile2_zc splice_zc read_send read_msgzc uring_sendzc uring_splice uring_splice_zc"
 
@@ -25,7 +25,7 @@ ip netns exec zcrx "$bin" recv 9000 &
 rx=$!
 sleep 1
 
-echo "path,rep,mode,proto,size,bytes,seconds,cpu_s,syscalls,errq_reads,ids,copied,lag_p50_us,lag_p99_us"
+echo "path,rep,mode,proto,size,bytes,seconds,cpu_s,syscalls,errq_reads,ids,copied,lag_p50_us,lag_p99_us,enobufs"
 specs=("veth tcp 192.0.2.2 9000 zctx 4096 16384 65536 262144 1048576"
        "veth udp 192.0.2.2 9000 zctx 4096 16384 32768"
        "dummy udp 198.51.100.2 9000 zctx 4096 16384 32768")

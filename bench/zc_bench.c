@@ -8,7 +8,7 @@
  *   zc_bench send ADDR PORT tcp|udp SIZE SECONDS MODE...
  *	for each MODE, send a page-cache file in SIZE-byte calls for SECONDS
  *	and print one CSV line:
- *	mode,proto,size,bytes,seconds,cpu_s,syscalls,errq_reads,ids,copied,lag_p50_us,lag_p99_us
+ *	mode,proto,size,bytes,seconds,cpu_s,syscalls,errq_reads,ids,copied,lag_p50_us,lag_p99_us,enobufs
  *	(syscalls counts every system call of the sender, error queue reads and
  *	polls included; errq_reads the reads that returned a notification)
  *
@@ -228,7 +228,7 @@ struct run {
 	int sock, file, pipe[2];
 	size_t size;
 	off_t off;
-	uint64_t bytes, syscalls;
+	uint64_t bytes, syscalls, enobufs;
 	struct zc z;
 	char *buf[WINDOW_MAX];
 	struct io_uring ring;
@@ -504,6 +504,15 @@ static void run_mode(const char *addr, int port, int type, size_t size,
 			die(mode_name[m]);
 		if (n > 0)
 			r.bytes += n;
+		/* Option memory is full of completions and notifications:
+		 * read notifications, as the man page says, before trying
+		 * again (io_uring's notifications are not charged there).
+		 */
+		if (n < 0 && errno == ENOBUFS && !is_uring(m)) {
+			r.enobufs++;
+			zc_reap(r.sock, &r.z, 0);
+			zc_window(r.sock, &r.z, (r.z.issued - r.z.done) / 2);
+		}
 	}
 	/* all notifications in, so the data is safe to change */
 	if (m == URING_SENDZC || m == URING_SPLICE_ZC) {
@@ -516,14 +525,15 @@ static void run_mode(const char *addr, int port, int type, size_t size,
 	c1 = cpu_s();
 
 	qsort(r.z.lags_us, r.z.nlags, sizeof(uint32_t), cmp_u32);
-	printf("%s,%s,%zu,%llu,%.4f,%.4f,%llu,%llu,%llu,%llu,%u,%u\n",
+	printf("%s,%s,%zu,%llu,%.4f,%.4f,%llu,%llu,%llu,%llu,%u,%u,%llu\n",
 	       mode_name[m], type == SOCK_STREAM ? "tcp" : "udp", size,
 	       (unsigned long long)r.bytes, (t1 - t0) / 1e9, c1 - c0,
 	       (unsigned long long)(r.syscalls + r.z.errq_calls),
 	       (unsigned long long)r.z.errq_reads,
 	       (unsigned long long)r.z.ids, (unsigned long long)r.z.copied,
 	       r.z.nlags ? r.z.lags_us[r.z.nlags / 2] : 0,
-	       r.z.nlags ? r.z.lags_us[r.z.nlags * 99 / 100] : 0);
+	       r.z.nlags ? r.z.lags_us[r.z.nlags * 99 / 100] : 0,
+	       (unsigned long long)r.enobufs);
 	fflush(stdout);
 
 	if (is_uring(m))

@@ -24,7 +24,7 @@ accel=$([ "${ZC_KVM:-0}" = 1 ] && echo KVM || echo "TCG (software emulation)")
 port=${ZC_BENCH_PORT:-19000}
 "$KOUT/zc_bench" recv "$port" & rxpid=$!
 tap=zctap$$
-cleanup() { kill $rxpid 2>/dev/null; ip link del "$tap" 2>/dev/null || true; }
+cleanup() { ip link del "$tap" 2>/dev/null || true; kill "$rxpid" 2>/dev/null || true; }
 trap cleanup EXIT
 if ip tuntap add dev "$tap" mode tap vnet_hdr 2>/dev/null &&
    ip addr add 198.18.77.1/24 dev "$tap" && ip link set "$tap" up; then
@@ -37,6 +37,8 @@ else
 	export ZC_VM_NET=user
 	nicdesc="virtio-net on QEMU user networking (no offloads: the guest copies)"
 fi
+sleep 0.5
+kill -0 "$rxpid" 2>/dev/null || die "the host receiver did not start (port $port in use? ZC_BENCH_PORT=...)"
 say "running the benchmark in the VM ($accel): $reps repetitions x 16 sizes x 8 modes x $secs s"
 ZC_VM_RWDIR=$res "$TOP/scripts/vm-run.sh" "uname -r > '$res/.kernel'; '$TOP/bench/run-in-vm.sh' '$KOUT/zc_bench' $reps $secs $nic > '$res/raw.csv'"
 {
@@ -44,8 +46,12 @@ ZC_VM_RWDIR=$res "$TOP/scripts/vm-run.sh" "uname -r > '$res/.kernel'; '$TOP/benc
 	echo "kernel: $(cat "$res/.kernel") ($(git -C "$KSRC" describe --always 2>/dev/null), series: $(grep -vc '^#' "$TOP/patches/series") patches)"
 	echo "vm: $accel, ${ZC_VM_CPUS:-2} vCPUs, ${ZC_VM_MEM:-2G}"
 	echo "host cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores"
-	echo "nic: $nicdesc, receiver on the host"
-	echo "repetitions: $reps, $secs s per mode and size, at most 4 MiB of notified calls outstanding (64 to 1024 calls), reaped down to half when full"
+	if grep -q "^${nic%%:*}," "$res/raw.csv"; then
+		echo "nic: $nicdesc, receiver on the host"
+	else
+		echo "nic: none ($nicdesc was set up, but the VM did not reach the host through it)"
+	fi
+	echo "repetitions: $reps, $secs s per mode and size, notified calls outstanding: 4 MiB worth but at least 64 and at most 1024 calls, reaped down to half when full or on ENOBUFS"
 } > "$res/env.txt"
 rm -f "$res/.kernel"
 python3 "$TOP/bench/report.py" "$res" "$accel"
