@@ -571,6 +571,10 @@ int main(int argc, char **argv)
 			die("write");
 	free(chunk);
 
+	if (!strtoul(argv[5], NULL, 0)) {
+		fprintf(stderr, "the size per call must be at least 1 byte\n");
+		return 2;
+	}
 	for (i = 7; i < argc; i++) {
 		for (m = 0; m < NMODES; m++)
 			if (!strcmp(argv[i], mode_name[m]))
