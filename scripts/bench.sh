@@ -22,17 +22,10 @@ accel=$([ "${ZC_KVM:-0}" = 1 ] && echo KVM || echo "TCG (software emulation)")
 # Without a tap (no CAP_NET_ADMIN or /dev/net/tun), QEMU user networking:
 # no offloads there, so the guest copies the data (COPIED notifications).
 port=${ZC_BENCH_PORT:-19000}
-# The host receiver and the VM on different CPUs: when they share them, the
-# TCP rows flip between two throughput levels (up to 3x apart) from one run
-# to the next, depending on where the scheduler put QEMU's threads.
-ncpu=$(nproc)
-rxpin=() vmpin=() pindesc="not pinned (1 CPU)"
-if [ "$ncpu" -ge 2 ]; then
-	rxpin=(taskset -c $((ncpu - 1)))
-	vmpin=(taskset -c 0-$((ncpu - 2)))
-	pindesc="VM on CPUs 0-$((ncpu - 2)), host receiver on CPU $((ncpu - 1))"
-fi
-"${rxpin[@]}" "$KOUT/zc_bench" recv "$port" & rxpid=$!
+# Nothing is pinned: with the VM on one CPU and the host receiver on the
+# other (bench/results/pinned/), TCG's two vCPUs share one CPU and the
+# io_uring modes ran 4-6x slower; unpinned, the TCP rows are noisier.
+"$KOUT/zc_bench" recv "$port" & rxpid=$!
 tap=zctap$$
 cleanup() { ip link del "$tap" 2>/dev/null || true; kill "$rxpid" 2>/dev/null || true; }
 trap cleanup EXIT
@@ -50,12 +43,12 @@ fi
 sleep 0.5
 kill -0 "$rxpid" 2>/dev/null || die "the host receiver did not start (port $port in use? ZC_BENCH_PORT=...)"
 say "running the benchmark in the VM ($accel): $reps repetitions x 16 sizes x 8 modes x $secs s"
-ZC_VM_RWDIR=$res "${vmpin[@]}" "$TOP/scripts/vm-run.sh" "uname -r > '$res/.kernel'; '$TOP/bench/run-in-vm.sh' '$KOUT/zc_bench' $reps $secs $nic > '$res/raw.csv'"
+ZC_VM_RWDIR=$res "$TOP/scripts/vm-run.sh" "uname -r > '$res/.kernel'; '$TOP/bench/run-in-vm.sh' '$KOUT/zc_bench' $reps $secs $nic > '$res/raw.csv'"
 {
 	echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "kernel: $(cat "$res/.kernel") ($(git -C "$KSRC" describe --always 2>/dev/null), series: $(grep -vc '^#' "$TOP/patches/series") patches)"
 	echo "vm: $accel, ${ZC_VM_CPUS:-2} vCPUs, ${ZC_VM_MEM:-2G}"
-	echo "host cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $ncpu cores; $pindesc"
+	echo "host cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores, nothing pinned"
 	if grep -q "^${nic%%:*}," "$res/raw.csv"; then
 		echo "nic: $nicdesc, receiver on the host"
 	else
